@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# test.sh: the one test command of the course. From a fresh clone:
+#
+#   scripts/test.sh
+#
+# It checks formatting, vets and race-tests every module in go.work, builds
+# each module alone (GOWORK=off) and for another OS (to see the "needs
+# Linux" message), checks that no non-test code imports net, fuzzes the
+# parser briefly, runs the examples in notes/, and runs every demo script in
+# --quick mode. It prints what failed and exits non-zero on any failure.
+#
+# Set TEST_SKIP to a space-separated list of step names to skip some
+# (for example TEST_SKIP="scripts notes" while working on code).
+
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+FAILED=()
+SKIP=" ${TEST_SKIP:-} "
+
+# step NAME CMD...: run one check, remember it if it fails.
+step() {
+	local name=$1
+	shift
+	if [[ $SKIP == *" ${name%%:*} "* ]]; then
+		echo "=== $name: skipped (TEST_SKIP)"
+		return
+	fi
+	echo "=== $name"
+	local start=$SECONDS
+	if "$@"; then
+		echo "--- ok: $name ($((SECONDS - start))s)"
+	else
+		echo "--- FAILED: $name ($((SECONDS - start))s)"
+		FAILED+=("$name")
+	fi
+}
+
+# The modules are the "use" lines of go.work, so a new step is tested as
+# soon as it is listed there.
+mapfile -t MODULES < <(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
+
+gofmt_clean() {
+	local unformatted
+	unformatted=$(gofmt -l .)
+	[ -z "$unformatted" ] || {
+		echo "gofmt -l lists files that need gofmt -w:"
+		echo "$unformatted"
+		return 1
+	}
+}
+
+in_module() { (cd "$1" && shift && "$@"); }
+
+# no_net_outside_tests: the course's own code may use golang.org/x/sys/unix
+# and the standard library, but not the net package (tests may, as clients).
+no_net_outside_tests() {
+	local module=$1 found
+	found=$(cd "$module" && go list -f '{{.ImportPath}}: {{join .Imports " "}}' ./... |
+		grep -E ': (.* )?(net|net/http)( |$)' || true)
+	[ -z "$found" ] || {
+		echo "non-test code imports net or net/http:"
+		echo "$found"
+		return 1
+	}
+}
+
+# builds_only_on_linux: on another OS the build must stop with the one
+# readable message of not_linux.go, not a wall of undefined symbols.
+builds_only_on_linux() {
+	local module=$1 out
+	out=$(cd "$module" && GOWORK=off GOOS=darwin GOARCH=arm64 go build ./... 2>&1)
+	if [ $? -eq 0 ]; then
+		echo "$module builds for darwin; it should refuse"
+		return 1
+	fi
+	if ! grep -q this_course_needs_Linux <<<"$out" || grep -v this_course_needs_Linux <<<"$out" | grep -q undefined; then
+		echo "unexpected build output for darwin:"
+		echo "$out"
+		return 1
+	fi
+}
+
+run_script() {
+	local script=$1
+	timeout --kill-after=10 180 bash "$script" --quick >"$ROOT/bin/test-logs/$(basename "$script").log" 2>&1 || {
+		local status=$?
+		echo "$script --quick failed (exit $status); its output:"
+		tail -n 60 "$ROOT/bin/test-logs/$(basename "$script").log"
+		return 1
+	}
+}
+
+fuzz_parser() {
+	(cd step3-parse && go test -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-15s}" ./httpparse)
+}
+
+mkdir -p bin/test-logs
+step gofmt gofmt_clean
+for module in "${MODULES[@]}"; do
+	step "vet:$module" in_module "$module" go vet ./...
+	step "test:$module" in_module "$module" go test -race -count=1 ./...
+	step "alone:$module" in_module "$module" env GOWORK=off go build ./...
+	step "linux-only:$module" builds_only_on_linux "$module"
+	step "no-net:$module" no_net_outside_tests "$module"
+done
+step "tools" in_module scripts bash -c 'GOWORK=off go vet ./... && GOWORK=off go test -count=1 ./...'
+if [ -d step3-parse/httpparse ]; then
+	step fuzz fuzz_parser
+fi
+step notes in_module scripts env GOWORK=off go run ./notescheck
+for script in scripts/*.sh; do
+	case $(basename "$script") in
+	lib.sh | test.sh) continue ;;
+	esac
+	step "scripts:$(basename "$script")" run_script "$script"
+done
+
+echo
+if [ ${#FAILED[@]} -eq 0 ]; then
+	echo "scripts/test.sh: all passed"
+	exit 0
+fi
+echo "scripts/test.sh: ${#FAILED[@]} failed:"
+printf '  %s\n' "${FAILED[@]}"
+exit 1

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# wait-ready.sh FILE [SECONDS]: wait until a server started in the background
+# has written its ready line ("... listening on HOST:PORT") to FILE, then
+# print HOST:PORT. Gives up after SECONDS (default 60) with exit status 1.
+#
+#   bin/step1-socket -addr 127.0.0.1:0 > /tmp/step1.out &
+#   ADDR=$(scripts/wait-ready.sh /tmp/step1.out)
+set -euo pipefail
+file=${1:?usage: wait-ready.sh FILE [SECONDS]}
+tries=$((${2:-60} * 10))
+while ((tries-- > 0)); do
+	addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$file" 2>/dev/null | head -n 1)
+	if [ -n "$addr" ]; then
+		echo "$addr"
+		exit 0
+	fi
+	sleep 0.1
+done
+echo "wait-ready.sh: no ready line in $file" >&2
+exit 1
