@@ -22,7 +22,10 @@ func Accept(n *Narrator, lfd int, flags int) (int, netip.AddrPort, error) {
 	for {
 		fd, sa, err := unix.Accept4(lfd, flags|unix.SOCK_CLOEXEC)
 		if n.On() {
-			n.Call(fmt.Sprintf("accept4(%d, %s, [%d], %s)", lfd, acceptedAddr(sa), sockaddrLenOr16(sa), acceptFlags(flags)), fd, err)
+			// The kernel is handed room for any address (112 bytes) and says
+			// how much it used: strace prints that as [112 => 16].
+			n.Call(fmt.Sprintf("accept4(%d, %s, [%d => %d], %s)", lfd, acceptedAddr(sa),
+				unix.SizeofSockaddrAny, sockaddrLenOr16(sa), acceptFlags(flags)), fd, err)
 		}
 		if errors.Is(err, unix.EINTR) {
 			continue
@@ -40,8 +43,8 @@ func Read(n *Narrator, fd int, buf []byte) (int, error) {
 	for {
 		got, err := unix.Read(fd, buf)
 		if n.On() {
-			shown := "..."
-			if got > 0 {
+			shown := "..." // strace prints the buffer's address when nothing was read
+			if err == nil {
 				shown = Quote(buf[:got], 32)
 			}
 			n.Call(fmt.Sprintf("read(%d, %s, %d)", fd, shown, len(buf)), got, err)
