@@ -297,26 +297,6 @@ func TestBadAddressIsReported(t *testing.T) {
 	}
 }
 
-func TestHeadEnd(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int
-	}{
-		{"", -1},
-		{"GET / HTTP/1.1\r\n", -1},
-		{"GET / HTTP/1.1\r\n\r\n", 18},
-		{"GET / HTTP/1.1\r\nHost: a\r\n\r\nbody", 27},
-		{"GET / HTTP/1.1\n\n", 16},
-		{"GET / HTTP/1.1\r\nHost: a\n\r\n", 26},
-		{"GET / HTTP/1.1\r\nHost: a\r\n\r", -1},
-	}
-	for _, tt := range tests {
-		if got := headEnd([]byte(tt.in)); got != tt.want {
-			t.Errorf("headEnd(%q) = %d, want %d", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestDumpRequestFormat(t *testing.T) {
 	var out bytes.Buffer
 	dumpRequest(&out, []byte("GET / HTTP/1.1\r\n\r\nab"), 7, netipMust("127.0.0.1:5"), 2)

@@ -3,12 +3,12 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 
+	"epollhttp/step1-socket/minihttp"
 	"epollhttp/step1-socket/sock"
 
 	"golang.org/x/sys/unix"
@@ -74,7 +74,7 @@ func readHead(n *sock.Narrator, fd int) ([]byte, int, error) {
 			return head, reads, errClosedEarly
 		}
 		head = append(head, buf[:got]...)
-		if headEnd(head) >= 0 {
+		if minihttp.HeadEnd(head) >= 0 {
 			return head, reads, nil
 		}
 		if len(head) > maxHeadBytes {
@@ -83,37 +83,10 @@ func readHead(n *sock.Narrator, fd int) ([]byte, int, error) {
 	}
 }
 
-// headEnd returns the index just past the empty line that ends the header
-// section, or -1 if it has not arrived yet. RFC 9112 §2.2 lets a server take
-// a bare LF as a line end, so "\n\n" ends the head as well as "\r\n\r\n";
-// that keeps nc without -C working.
-func headEnd(b []byte) int {
-	for i := bytes.IndexByte(b, '\n'); i >= 0; {
-		rest := b[i+1:]
-		if bytes.HasPrefix(rest, []byte("\r\n")) {
-			return i + 3
-		}
-		if bytes.HasPrefix(rest, []byte("\n")) {
-			return i + 2
-		}
-		next := bytes.IndexByte(rest, '\n')
-		if next < 0 {
-			return -1
-		}
-		i += 1 + next
-	}
-	return -1
-}
-
-// respond writes a complete HTTP/1.1 response (RFC 9112 §4 status line,
-// §6.2 Content-Length) and says the connection closes after it.
+// respond writes a complete response and says the connection closes after it.
 func respond(n *sock.Narrator, fd int, stderr io.Writer, status, body string) {
-	response := "HTTP/1.1 " + status + "\r\n" +
-		"Content-Type: text/plain; charset=utf-8\r\n" +
-		fmt.Sprintf("Content-Length: %d\r\n", len(body)) +
-		"Connection: close\r\n" +
-		"\r\n" + body
-	if err := sock.WriteAll(n, fd, []byte(response)); err != nil {
+	response := minihttp.AppendResponse(nil, status, body, true)
+	if err := sock.WriteAll(n, fd, response); err != nil {
 		// EPIPE or ECONNRESET: the client left before reading its answer.
 		fmt.Fprintf(stderr, "step1-socket: write: %v\n", err)
 	}

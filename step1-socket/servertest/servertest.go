@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +25,12 @@ import (
 // childEnv marks the re-executed test binary as the program under test.
 const childEnv = "EPOLLHTTP_SERVERTEST_CHILD"
 
+// NoFileEnv, set to a number in Start's extra environment, makes the child
+// lower its descriptor limit (RLIMIT_NOFILE, soft and hard) before it
+// starts, so a test can drive a real server into EMFILE without touching
+// its own limit.
+const NoFileEnv = "EPOLLHTTP_SERVERTEST_NOFILE"
+
 // Patience is how long a test waits for something that should happen at
 // once. It is generous because CI machines are small and busy; tests wait
 // for events, so a fast machine never waits this long.
@@ -32,9 +39,20 @@ const Patience = 30 * time.Second
 // RunIfChild is called first thing in TestMain. In the child it runs the
 // program's run function with the arguments Start passed and exits.
 func RunIfChild(run func(args []string, stdout, stderr io.Writer) int) {
-	if os.Getenv(childEnv) == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	if os.Getenv(childEnv) != "1" {
+		return
 	}
+	if limit := os.Getenv(NoFileEnv); limit != "" {
+		n, err := strconv.ParseUint(limit, 10, 64)
+		if err == nil {
+			err = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: n, Max: n})
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "servertest: %s=%s: %v\n", NoFileEnv, limit, err)
+			os.Exit(3)
+		}
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // Server is a running child program.
@@ -53,7 +71,13 @@ var readyLine = regexp.MustCompile(`listening on (\S+)`)
 // is killed when the test ends if it is still running.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	s := StartNoWait(t, nil, args...)
+	return StartEnv(t, nil, args...)
+}
+
+// StartEnv is Start with extra environment variables ("NAME=value").
+func StartEnv(t testing.TB, extraEnv []string, args ...string) *Server {
+	t.Helper()
+	s := StartNoWait(t, extraEnv, args...)
 	line, err := s.Stdout.WaitFor(readyLine, Patience)
 	if err != nil {
 		t.Fatalf("no ready line: %v\nstdout:\n%s\nstderr:\n%s", err, s.Stdout, s.Stderr)
