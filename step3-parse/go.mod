@@ -1,0 +1,3 @@
+module epollhttp/step3-parse
+
+go 1.22

@@ -1,0 +1,414 @@
+package httpparse
+
+// parseHead scans the request line and header fields (RFC 9112 §3 and §5).
+// It picks up at p.pos, where the last call stopped, so a head that arrives
+// one byte at a time is still scanned once, not once per arrival. Each state
+// runs a tight loop over the bytes of its own class and hands over to the
+// next state at the byte that ends it.
+func (p *Parser) parseHead(b []byte) (Step, error) {
+	if p.pos == 0 && p.state == StateStart {
+		p.fields = p.fields[:0]
+	}
+	i := p.pos
+scan:
+	for i < len(b) {
+		if status, reason, at := p.overLimit(i); status != 0 {
+			return p.fail(status, reason, at)
+		}
+		switch p.state {
+		case StateStart:
+			switch c := b[i]; {
+			case c == '\n':
+				if p.emptyLines++; p.emptyLines > maxEmptyLines {
+					return p.fail(400, "too many empty lines before the request line", i)
+				}
+				i++
+			case c == '\r':
+				p.to(StateStartLF, i)
+				i++
+			case isTchar[c]:
+				p.lineStart = i
+				p.to(StateMethod, i)
+			default:
+				return p.fail(400, "a request must begin with a method", i)
+			}
+
+		case StateStartLF:
+			if b[i] != '\n' {
+				return p.fail(400, "CR without LF before the request line", i)
+			}
+			if p.emptyLines++; p.emptyLines > maxEmptyLines {
+				return p.fail(400, "too many empty lines before the request line", i)
+			}
+			p.to(StateStart, i)
+			i++
+
+		case StateMethod:
+			j := i
+			for j < len(b) && isTchar[b[j]] {
+				j++
+			}
+			if j-p.lineStart > maxMethodBytes {
+				return p.fail(501, "method longer than any this server implements", p.lineStart+maxMethodBytes)
+			}
+			if j == len(b) {
+				i = j
+				continue
+			}
+			if b[j] != ' ' {
+				return p.fail(400, "the method must be a token followed by one space", j)
+			}
+			p.methodEnd, p.targetStart = j, j+1
+			p.to(StateTarget, j)
+			i = j + 1
+
+		case StateTarget:
+			j := i
+			for j < len(b) && isTargetChar[b[j]] {
+				j++
+			}
+			if j < len(b) && b[j] == '%' {
+				// pct-encoded = "%" HEXDIG HEXDIG (RFC 3986 §2.1). If the two
+				// digits have not arrived, stop at the '%' and look again
+				// next time.
+				if j+2 >= len(b) {
+					i = j
+					if len(b)-p.lineStart > min(p.Limits.MaxRequestLine, p.Limits.MaxHeaderBytes) {
+						i = len(b) // let overLimit see how long the line is
+					}
+					break scan
+				}
+				if hexValue[b[j+1]] < 0 || hexValue[b[j+2]] < 0 {
+					return p.fail(400, "malformed percent-encoding in the request-target", j)
+				}
+				i = j + 3
+				continue
+			}
+			if j == len(b) {
+				i = j
+				continue
+			}
+			switch {
+			case b[j] == ' ' && j == p.targetStart:
+				return p.fail(400, "one space, and only one, between method and target", j)
+			case b[j] == ' ':
+				p.targetEnd, p.versionStart = j, j+1
+				p.to(StateVersion, j)
+				i = j + 1
+			case b[j] == '\r' || b[j] == '\n':
+				return p.fail(400, "the request line has no HTTP version", j)
+			default:
+				return p.fail(400, "invalid byte in the request-target", j)
+			}
+
+		case StateVersion:
+			j := i
+			for j < len(b) && b[j] != '\r' && b[j] != '\n' && j-p.versionStart < len("HTTP/1.1") {
+				j++
+			}
+			if j == len(b) {
+				i = j
+				continue
+			}
+			if b[j] != '\r' && b[j] != '\n' {
+				return p.fail(400, "malformed HTTP version", p.versionStart)
+			}
+			if status, reason := checkVersion(b[p.versionStart:j]); status != 0 {
+				return p.fail(status, reason, p.versionStart)
+			}
+			if b[j] == '\r' {
+				p.to(StateRequestLineLF, j)
+			} else {
+				p.to(StateFieldStart, j) // a bare LF ends the line (RFC 9112 §2.2 allows it)
+			}
+			i = j + 1
+
+		case StateRequestLineLF:
+			if b[i] != '\n' {
+				return p.fail(400, "CR without LF at the end of the request line", i)
+			}
+			p.to(StateFieldStart, i)
+			i++
+
+		case StateFieldStart:
+			switch c := b[i]; {
+			case c == '\r':
+				p.to(StateHeadLF, i)
+				i++
+			case c == '\n':
+				return p.headDone(b, i+1)
+			case isTchar[c]:
+				if len(p.fields) >= p.Limits.MaxHeaders {
+					return p.fail(431, "too many header fields", i)
+				}
+				p.fieldStart = i
+				p.to(StateFieldName, i)
+			case c == ' ' || c == '\t':
+				// obs-fold, or whitespace before the first field: RFC 9112
+				// §5.2 and §2.2 let a server reject either, and folding is
+				// how a header hides from a parser that does not unfold.
+				return p.fail(400, "a field line may not begin with whitespace (obs-fold)", i)
+			default:
+				return p.fail(400, "invalid byte at the start of a field line", i)
+			}
+
+		case StateFieldName:
+			j := i
+			for j < len(b) && isTchar[b[j]] {
+				j++
+			}
+			if j == len(b) {
+				i = j
+				continue
+			}
+			switch b[j] {
+			case ':':
+				p.nameEnd = j
+				p.to(StateFieldValue, j)
+				i = j + 1
+			case ' ', '\t':
+				// RFC 9112 §5.1: MUST be rejected, because some parsers keep
+				// the space in the name and others drop it.
+				return p.fail(400, "whitespace between a field name and its colon", j)
+			case '\r', '\n':
+				return p.fail(400, "a field line without a colon", j)
+			default:
+				return p.fail(400, "invalid byte in a field name", j)
+			}
+
+		case StateFieldValue:
+			j := i
+			for j < len(b) && isValueChar[b[j]] {
+				j++
+			}
+			if j == len(b) {
+				i = j
+				continue
+			}
+			switch b[j] {
+			case '\r':
+				p.addField(b, j)
+				p.to(StateFieldLF, j)
+			case '\n':
+				p.addField(b, j)
+				p.to(StateFieldStart, j)
+			default:
+				return p.fail(400, "invalid byte in a field value (NUL or control)", j)
+			}
+			i = j + 1
+
+		case StateFieldLF:
+			if b[i] != '\n' {
+				return p.fail(400, "CR without LF in the header section", i)
+			}
+			p.to(StateFieldStart, i)
+			i++
+
+		case StateHeadLF:
+			if b[i] != '\n' {
+				return p.fail(400, "CR without LF at the end of the head", i)
+			}
+			return p.headDone(b, i+1)
+		}
+	}
+	if status, reason, at := p.overLimit(i); status != 0 {
+		return p.fail(status, reason, at)
+	}
+	p.pos = i
+	return Step{Kind: NeedMore}, nil
+}
+
+// overLimit checks the head against the limits with i bytes scanned. The
+// offset it reports is the limit itself, not i, so a head fed in pieces
+// fails at the same offset as one fed whole.
+func (p *Parser) overLimit(i int) (int, string, int) {
+	lineLimit := min(p.Limits.MaxRequestLine, p.Limits.MaxHeaderBytes)
+	if p.state.inRequestLine() && i-p.lineStart > lineLimit {
+		if p.state == StateMethod {
+			return 501, "method longer than any this server implements", p.lineStart + maxMethodBytes
+		}
+		return 414, "request line longer than the limit", p.lineStart + lineLimit
+	}
+	if i > p.Limits.MaxHeaderBytes {
+		return 431, "request head larger than the limit", p.Limits.MaxHeaderBytes
+	}
+	return 0, "", 0
+}
+
+// addField records a field line whose value ends at lineEnd, without the
+// optional whitespace around the value (RFC 9110 §5.5).
+func (p *Parser) addField(b []byte, lineEnd int) {
+	vs, ve := p.nameEnd+1, lineEnd
+	for vs < ve && (b[vs] == ' ' || b[vs] == '\t') {
+		vs++
+	}
+	for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
+		ve--
+	}
+	p.fields = append(p.fields, field{int32(p.fieldStart), int32(p.nameEnd), int32(vs), int32(ve)})
+}
+
+// checkVersion checks "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3). HTTP-name is
+// case-sensitive. A major version other than 1 gets 505; a minor version
+// above 1 is read as 1.1 (RFC 9110 §2.5).
+func checkVersion(v []byte) (int, string) {
+	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' || !isDigit(v[5]) || !isDigit(v[7]) {
+		return 400, "malformed HTTP version"
+	}
+	if v[5] != '1' {
+		return 505, "only HTTP/1.0 and HTTP/1.1 are served"
+	}
+	return 0, ""
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// headDone builds the Request from the offsets gathered, checks what needs
+// the whole head, and picks how the body will be read. end is the length of
+// the head, final LF included.
+func (p *Parser) headDone(b []byte, end int) (Step, error) {
+	if end > p.Limits.MaxHeaderBytes {
+		return p.fail(431, "request head larger than the limit", p.Limits.MaxHeaderBytes)
+	}
+	r := &p.req
+	*r = Request{Headers: p.headers[:0], HeadLen: end}
+	// Full slice expressions cap each slice at its own end, so nothing a
+	// caller does with one can reach the bytes after it.
+	r.Method = b[p.lineStart:p.methodEnd:p.methodEnd]
+	r.Target = b[p.targetStart:p.targetEnd:p.targetEnd]
+	r.Version = b[p.versionStart : p.versionStart+8 : p.versionStart+8]
+	r.Minor = 1
+	if r.Version[7] == '0' {
+		r.Minor = 0
+	}
+	for _, f := range p.fields {
+		r.Headers = append(r.Headers, Header{
+			Name:  b[f.nameStart:f.nameEnd:f.nameEnd],
+			Value: b[f.valueStart:f.valueEnd:f.valueEnd],
+		})
+	}
+	p.headers = r.Headers
+	if status, reason, at := checkTarget(r.Method, r.Target); status != 0 {
+		return p.fail(status, reason, p.targetStart+at)
+	}
+	if status, reason, at := p.interpret(r); status != 0 {
+		return p.fail(status, reason, at)
+	}
+	p.offset = end
+	switch {
+	case r.Framing == FramingChunked:
+		p.left, p.bodySeen, p.digits, p.trailer = 0, 0, 0, 0
+		p.to(StateChunkSize, end-1)
+	case r.Framing == FramingLength && r.ContentLength > 0:
+		p.left = r.ContentLength
+		p.to(StateBodyLength, end-1)
+	default:
+		p.to(StateComplete, end-1)
+	}
+	return Step{Kind: Head, Consumed: end}, nil
+}
+
+// checkTarget checks the request-target against the four forms of RFC 9112
+// §3.2, each allowed only where it belongs. It returns the offending offset
+// within the target.
+func checkTarget(method, target []byte) (int, string, int) {
+	connect := string(method) == "CONNECT"
+	switch {
+	case connect:
+		// authority-form: host:port, and nothing else (§3.2.3).
+		if bad := badHostByte(target); bad >= 0 {
+			return 400, "CONNECT needs host:port as its target", bad
+		}
+		// The port must be there: a last ':' after any ']' and digits after it.
+		colon := bytesLastIndex(target, ':')
+		if colon <= 0 || colon < bytesLastIndex(target, ']') || !isDigit(target[len(target)-1]) {
+			return 400, "CONNECT needs host:port as its target", 0
+		}
+	case target[0] == '/':
+		// origin-form: the usual case.
+	case len(target) == 1 && target[0] == '*':
+		if string(method) != "OPTIONS" {
+			return 400, "the target * is only for OPTIONS", 0
+		}
+	default:
+		// absolute-form: scheme ":" ... (§3.2.2); a server must accept it.
+		if !isAlpha(target[0]) {
+			return 400, "the target must be a path, an absolute URI, host:port for CONNECT or * for OPTIONS", 0
+		}
+		for i, c := range target {
+			if c == ':' {
+				return checkAuthority(target, i+1)
+			}
+			if !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
+				return 400, "the target must be a path, an absolute URI, host:port for CONNECT or * for OPTIONS", i
+			}
+		}
+		return 400, "the target must be a path, an absolute URI, host:port for CONNECT or * for OPTIONS", 0
+	}
+	return 0, "", 0
+}
+
+// checkAuthority checks the "//host:port" after an absolute URI's scheme
+// (which ends before at) with the rules for Host. That refuses userinfo
+// ("user@host"), which RFC 9110 §4.2.4 says to treat as an error.
+func checkAuthority(target []byte, at int) (int, string, int) {
+	if len(target) < at+2 || target[at] != '/' || target[at+1] != '/' {
+		return 0, "", 0 // no authority: an opaque URI, taken as it is
+	}
+	end := at + 2
+	for end < len(target) && target[end] != '/' && target[end] != '?' {
+		end++
+	}
+	if bad := badHostByte(target[at+2 : end]); bad >= 0 {
+		return 400, "invalid authority in an absolute URI", at + 2 + bad
+	}
+	return 0, "", 0
+}
+
+// badHostByte checks uri-host [":" port] (RFC 9110 §4.2.3, §7.2) and
+// returns the offset of the first byte that does not fit, or -1. An IPv6
+// literal is bracketed ("[::1]") and holds only hex digits, ':' and '.';
+// the port, after the host, is digits only.
+func badHostByte(h []byte) int {
+	i := 0
+	if len(h) > 0 && h[0] == '[' {
+		for i = 1; i < len(h) && h[i] != ']'; i++ {
+			if hexValue[h[i]] < 0 && h[i] != ':' && h[i] != '.' {
+				return i
+			}
+		}
+		if i == len(h) {
+			return 0 // no closing bracket
+		}
+		i++
+	} else {
+		for ; i < len(h) && h[i] != ':'; i++ {
+			if !isHostChar[h[i]] || h[i] == '[' || h[i] == ']' {
+				return i
+			}
+		}
+	}
+	if i == len(h) {
+		return -1
+	}
+	if h[i] != ':' {
+		return i
+	}
+	for i++; i < len(h); i++ {
+		if !isDigit(h[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func bytesLastIndex(b []byte, c byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func isAlpha(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
