@@ -112,7 +112,7 @@ fi
 step notes in_module scripts env GOWORK=off go run ./notescheck
 for script in scripts/*.sh; do
 	case $(basename "$script") in
-	lib.sh | test.sh) continue ;;
+	lib.sh | test.sh | wait-ready.sh) continue ;; # helpers, not demos
 	esac
 	step "scripts:$(basename "$script")" run_script "$script"
 done

@@ -43,7 +43,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "step1-socket: %v\n", err)
 		if errors.Is(err, unix.EADDRINUSE) {
-			fmt.Fprintln(stderr, "step1-socket: another socket holds this port, or old connections to it are in TIME_WAIT (try -reuseaddr=true)")
+			explainAddrInUse(stderr, *reuseAddr)
 		}
 		return 1
 	}
@@ -64,6 +64,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
+}
+
+// explainAddrInUse says what EADDRINUSE most likely means. Linux lets bind
+// pass connections in TIME_WAIT only when both the new socket and the old
+// connections had SO_REUSEADDR, so the advice depends on the flag.
+func explainAddrInUse(stderr io.Writer, reuseAddr bool) {
+	if !reuseAddr {
+		fmt.Fprintln(stderr, "step1-socket: a program is listening on this port, or connections to it wait in TIME_WAIT; -reuseaddr=true gets past the second (see ss -tan)")
+		return
+	}
+	fmt.Fprintln(stderr, "step1-socket: a program is listening on this port (ss -ltnp shows which), or a server that ran without SO_REUSEADDR left connections in TIME_WAIT (gone within a minute)")
 }
 
 // stopOnSignal makes Ctrl-C (SIGINT) and SIGTERM end the program with exit

@@ -97,7 +97,9 @@ func bindAndListen(n *Narrator, fd int, sa unix.Sockaddr, addr string, cfg Liste
 		n.Call(fmt.Sprintf("getsockname(%d, ...)", fd), 0, err)
 		return nil, fmt.Errorf("getsockname %s: %w", addr, err)
 	}
-	n.Call(fmt.Sprintf("getsockname(%d, %s, [%d])", fd, StraceAddr(bound), sockaddrLen(bound)), 0, nil)
+	// Like accept4, getsockname is handed room for any address (112 bytes)
+	// and says how much it used: [112 => 16] in strace's notation.
+	n.Call(fmt.Sprintf("getsockname(%d, %s, [%d => %d])", fd, StraceAddr(bound), unix.SizeofSockaddrAny, sockaddrLen(bound)), 0, nil)
 	return &Listener{FD: fd, Addr: AddrPort(bound)}, nil
 }
 

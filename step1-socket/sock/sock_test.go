@@ -179,7 +179,7 @@ func TestNarrationLooksLikeStrace(t *testing.T) {
 		"setsockopt(" + lfd + ", SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n",
 		"bind(" + lfd + `, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr("127.0.0.1")}, 16) = 0` + "\n",
 		"listen(" + lfd + ", 7) = 0\n",
-		"getsockname(" + lfd + `, {sa_family=AF_INET, sin_port=htons(` + port + `), sin_addr=inet_addr("127.0.0.1")}, [16]) = 0` + "\n",
+		"getsockname(" + lfd + `, {sa_family=AF_INET, sin_port=htons(` + port + `), sin_addr=inet_addr("127.0.0.1")}, [112 => 16]) = 0` + "\n",
 		"[112 => 16], SOCK_CLOEXEC) = " + itoa(fd) + "\n",
 		"read(" + itoa(fd) + `, "GET / HTTP/1.1\r\n`,
 		"close(" + lfd + ") = 0\n",
