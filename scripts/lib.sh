@@ -11,6 +11,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0") # before the cd, for --help
 cd "$ROOT"
 
 # --quick: what scripts/test.sh passes so that no script rots. Scripts keep
@@ -20,7 +21,7 @@ for arg in "$@"; do
 	case $arg in
 	--quick) QUICK=1 ;;
 	-h | --help)
-		sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+		sed -n '2,/^$/s/^# \{0,1\}//p' "$SCRIPT"
 		exit 0
 		;;
 	*)

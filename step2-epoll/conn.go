@@ -27,12 +27,15 @@ type conn struct {
 // small integers the kernel hands out lowest-free-first, so a slice indexed
 // by fd is the natural map.
 //
-// Each connection also gets a tag that is never reused. One epoll_wait batch
-// can hold an event for fd 7, then an event that makes us close fd 7, then
-// an accept that gets 7 again, then an older event for 7. The tag in the
-// event tells the new connection from the old one (the event carries the tag
-// in the spare Pad field of struct epoll_event), so a stale event is dropped
-// instead of being applied to a stranger.
+// Each connection also gets a tag that is never reused, carried in the
+// spare Pad field of struct epoll_event. A batch from epoll_wait holds at
+// most one event per descriptor, and step 2 closes a connection only while
+// handling that connection's own event, so here a stale event cannot
+// arrive. It can as soon as handling one event may close another
+// connection (a timeout, a shutdown: the final server does both): an event
+// later in the same batch is then for a closed descriptor, whose number an
+// accept in between may even have handed to a new client. The tag tells
+// them apart, for the price of a comparison, so the habit starts here.
 type connTable struct {
 	byFD    []*conn
 	lastTag uint32

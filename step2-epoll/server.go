@@ -120,7 +120,7 @@ func (s *server) serve() error {
 	defer s.closeAll()
 	for !s.stopping {
 		events, err := s.poller.Wait(-1)
-		s.counters.epollWaits.Store(s.poller.Waits)
+		s.counters.epollWaits.Store(s.poller.Waits.Load())
 		if err != nil {
 			return err
 		}
@@ -275,11 +275,22 @@ func (s *server) answerRequests(c *conn) {
 	}
 }
 
-// flush writes what waits in c.out, and decides what to watch next.
+// flush writes what waits in c.out, and decides what to watch next. When
+// the output drains, requests that waited in c.in for room (answerRequests
+// stops at outHighWater) are answered and written in turn: no new bytes may
+// ever come to prompt it.
 func (s *server) flush(c *conn) {
 	s.counters.noteBuffered(len(c.in) + len(c.out))
-	if len(c.out) > 0 && !s.writeSome(c) {
-		return // closed
+	s.answerRequests(c) // any that waited while the output was at its cap
+	for len(c.out) > 0 {
+		s.counters.noteBuffered(len(c.in) + len(c.out))
+		if !s.writeSome(c) {
+			return // closed
+		}
+		if len(c.out) > 0 {
+			break // the socket is full
+		}
+		s.answerRequests(c)
 	}
 	switch {
 	case len(c.out) > 0:

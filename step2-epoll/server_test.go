@@ -410,3 +410,24 @@ func TestStopClosesEverything(t *testing.T) {
 	c.Close()
 	waitFor(t, fmt.Sprintf("descriptors back to %d", before), func() bool { return countFDs(t) <= before })
 }
+
+// Found while writing note 02: with the output capped at outHighWater, the
+// requests left in the input must still be answered once the output has
+// drained, even though no new bytes arrive to prompt it.
+func TestPipelinedBatchLargerThanTheOutputCapIsAllAnswered(t *testing.T) {
+	for _, m := range append(modes, struct {
+		name string
+		cfg  config
+	}{"level 64k reads", config{bufSize: 65536}}) {
+		t.Run(m.name, func(t *testing.T) {
+			s := startServer(t, m.cfg)
+			c := dial(t, s.listener.Addr.String())
+			const requests = 3000
+			go io.WriteString(c, strings.Repeat(get, requests))
+			response := minihttpReply()
+			if _, err := io.CopyN(io.Discard, c, int64(requests*len(response))); err != nil {
+				t.Fatalf("answers stopped: %v (%s)", err, &s.counters)
+			}
+		})
+	}
+}

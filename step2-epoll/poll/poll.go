@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"epollhttp/step1-socket/sock"
 
@@ -22,7 +23,7 @@ type Poller struct {
 	fd     int
 	events []unix.EpollEvent // filled by every Wait; its length caps one batch
 	trace  *sock.Narrator
-	Waits  uint64 // epoll_wait calls, EINTR ones included
+	Waits  atomic.Uint64 // epoll_wait calls, EINTR ones included; read from any goroutine
 }
 
 // New creates an epoll instance with room for maxEvents events per Wait.
@@ -76,19 +77,23 @@ func (p *Poller) ctl(op int, opName string, fd int, events uint32, tag uint32) e
 // milliseconds pass (-1: no limit), and returns the ready events. The slice
 // is reused by the next Wait.
 //
-// EINTR is retried. epoll_wait(2) is never restarted after a signal handler,
-// whatever SA_RESTART says (signal(7)), and Go sends its own threads SIGURG to
-// preempt goroutines, so EINTR is routine here, not an error. With a finite
-// timeout the retry starts the clock again, which a server with deadlines
-// must account for.
+// EINTR is not an error. epoll_wait(2) is never restarted after a signal
+// handler, whatever SA_RESTART says (signal(7)), and Go sends its own
+// threads signals (SIGURG, to preempt goroutines), so EINTR is routine.
+// With no timeout (-1) Wait simply calls again. With a finite timeout it
+// returns no events instead: calling again would start the clock afresh,
+// and a caller with deadlines must first work out how long is left.
 func (p *Poller) Wait(timeoutMs int) ([]unix.EpollEvent, error) {
 	for {
 		n, err := unix.EpollWait(p.fd, p.events, timeoutMs)
-		p.Waits++
+		p.Waits.Add(1)
 		if p.trace.On() {
 			p.traceWait(n, timeoutMs, err)
 		}
 		if errors.Is(err, unix.EINTR) {
+			if timeoutMs >= 0 {
+				return p.events[:0], nil
+			}
 			continue
 		}
 		if err != nil {
