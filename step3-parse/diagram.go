@@ -85,14 +85,14 @@ func edgeLabel(from, to httpparse.State, in []byte, offset int) string {
 		return "LF: end of head, Content-Length"
 	case to == httpparse.StateChunkSize && from != httpparse.StateChunkDataLF:
 		return "LF: end of head, chunked"
+	case from == httpparse.StateTrailerEndLF:
+		return "LF: end of message"
 	case to == httpparse.StateComplete && from != httpparse.StateBodyLength:
 		return "LF: end of head, no body"
 	case to == httpparse.StateChunkData:
 		return "LF, size > 0"
 	case to == httpparse.StateTrailerStart && from == httpparse.StateChunkSizeLF:
 		return "LF, size 0"
-	case from == httpparse.StateTrailerEndLF:
-		return "LF: end of message"
 	case from == httpparse.StateChunkData:
 		return "size bytes read"
 	case to == httpparse.StateComplete && from == httpparse.StateBodyLength:
@@ -110,7 +110,9 @@ func edgeLabel(from, to httpparse.State, in []byte, offset int) string {
 		return "CR"
 	case c == '\n':
 		return "LF"
-	case c == ':' || c == ';' || c == '%':
+	case c == ';':
+		return "semicolon" // Mermaid would read a bare ; as the end of a line
+	case c == ':' || c == '%':
 		return "'" + string(c) + "'"
 	case from == httpparse.StateStart || from == httpparse.StateFieldStart || from == httpparse.StateTrailerStart:
 		return "token char"

@@ -66,7 +66,7 @@ func TestTraceSeesEveryChange(t *testing.T) {
 		"field-start>field-name field-name>field-value field-value>field-lf field-lf>field-start " +
 		"field-start>head-lf head-lf>chunk-size chunk-size>chunk-size-lf chunk-size-lf>chunk-data " +
 		"chunk-data>chunk-data-cr chunk-data-cr>chunk-data-lf chunk-data-lf>chunk-size chunk-size>chunk-size-lf " +
-		"chunk-size-lf>trailer-start trailer-start>trailer-end-lf trailer-end-lf>start"
+		"chunk-size-lf>trailer-start trailer-start>trailer-end-lf trailer-end-lf>complete complete>start"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("transitions:\n%s\nwant:\n%s", strings.Join(got, " "), want)
 	}

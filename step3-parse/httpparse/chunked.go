@@ -132,6 +132,7 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 			}
 			i++
 			if end {
+				p.to(StateComplete, at)
 				return p.finish(i)
 			}
 		}

@@ -51,8 +51,10 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 			if codings == 0 {
 				codingsAt = int(p.fields[i].nameStart)
 			}
+			inField := 0
 			status, reason, off := eachListElement(value, func(coding []byte, off int) (int, string, int) {
 				codings++
+				inField++
 				if chunkedSeen {
 					return 400, "chunked must be the last transfer coding", off
 				}
@@ -71,7 +73,7 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 			if status != 0 {
 				return status, reason, at + off
 			}
-			if codings == 0 {
+			if inField == 0 {
 				return 400, "empty Transfer-Encoding", at
 			}
 
@@ -108,8 +110,10 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 	if r.Minor == 1 && hosts == 0 {
 		return 400, "an HTTP/1.1 request needs a Host field", r.HeadLen - 1
 	}
-	if !upgradeToken {
-		r.Upgrade = nil // an Upgrade field means nothing unless Connection names it
+	if !upgradeToken || r.Minor == 0 {
+		// An Upgrade field means nothing unless Connection names it, and a
+		// server must ignore it from HTTP/1.0 (RFC 9110 §7.8).
+		r.Upgrade = nil
 	}
 	r.KeepAlive = !closeToken && (r.Minor == 1 || keepAlive)
 
@@ -147,7 +151,9 @@ func parseContentLength(v []byte, max int64) (int64, int, string) {
 		if !isDigit(c) {
 			return 0, 400, "Content-Length must be digits only"
 		}
-		if n > (max-int64(c-'0'))/10 {
+		// Checked before it is computed: n*10 + digit must not pass max
+		// (and so can never overflow).
+		if n > max/10 || n*10+int64(c-'0') > max {
 			return 0, 413, "body larger than the limit"
 		}
 		n = n*10 + int64(c-'0')

@@ -5,15 +5,23 @@ package httpparse
 // one byte at a time is still scanned once, not once per arrival. Each state
 // runs a tight loop over the bytes of its own class and hands over to the
 // next state at the byte that ends it.
+//
+// No scan runs past the limit that applies where it stands (the request
+// line's, then the whole head's): the first byte over a limit is where the
+// head fails, whatever comes after it and however the bytes were cut.
 func (p *Parser) parseHead(b []byte) (Step, error) {
 	if p.pos == 0 && p.state == StateStart {
 		p.fields = p.fields[:0]
 	}
 	i := p.pos
 scan:
-	for i < len(b) {
-		if status, reason, at := p.overLimit(i); status != 0 {
-			return p.fail(status, reason, at)
+	for {
+		end := min(len(b), p.limit())
+		if i >= end {
+			if end < len(b) { // there is a byte at the limit: one too many
+				return p.overLimit()
+			}
+			break // everything received is scanned: wait for more
 		}
 		switch p.state {
 		case StateStart:
@@ -45,13 +53,13 @@ scan:
 
 		case StateMethod:
 			j := i
-			for j < len(b) && isTchar[b[j]] {
+			for j < end && isTchar[b[j]] {
 				j++
 			}
 			if j-p.lineStart > maxMethodBytes {
 				return p.fail(501, "method longer than any this server implements", p.lineStart+maxMethodBytes)
 			}
-			if j == len(b) {
+			if j == end {
 				i = j
 				continue
 			}
@@ -64,17 +72,17 @@ scan:
 
 		case StateTarget:
 			j := i
-			for j < len(b) && isTargetChar[b[j]] {
+			for j < end && isTargetChar[b[j]] {
 				j++
 			}
-			if j < len(b) && b[j] == '%' {
+			if j < end && b[j] == '%' {
 				// pct-encoded = "%" HEXDIG HEXDIG (RFC 3986 §2.1). If the two
-				// digits have not arrived, stop at the '%' and look again
-				// next time.
-				if j+2 >= len(b) {
+				// digits are not here yet, stop at the '%' and look again
+				// next time (or fail, if they would be over the limit).
+				if j+2 >= end {
 					i = j
-					if len(b)-p.lineStart > min(p.Limits.MaxRequestLine, p.Limits.MaxHeaderBytes) {
-						i = len(b) // let overLimit see how long the line is
+					if end < len(b) {
+						return p.overLimit()
 					}
 					break scan
 				}
@@ -84,7 +92,7 @@ scan:
 				i = j + 3
 				continue
 			}
-			if j == len(b) {
+			if j == end {
 				i = j
 				continue
 			}
@@ -103,10 +111,10 @@ scan:
 
 		case StateVersion:
 			j := i
-			for j < len(b) && b[j] != '\r' && b[j] != '\n' && j-p.versionStart < len("HTTP/1.1") {
+			for j < end && b[j] != '\r' && b[j] != '\n' && j-p.versionStart < len("HTTP/1.1") {
 				j++
 			}
-			if j == len(b) {
+			if j == end {
 				i = j
 				continue
 			}
@@ -154,10 +162,10 @@ scan:
 
 		case StateFieldName:
 			j := i
-			for j < len(b) && isTchar[b[j]] {
+			for j < end && isTchar[b[j]] {
 				j++
 			}
-			if j == len(b) {
+			if j == end {
 				i = j
 				continue
 			}
@@ -178,10 +186,10 @@ scan:
 
 		case StateFieldValue:
 			j := i
-			for j < len(b) && isValueChar[b[j]] {
+			for j < end && isValueChar[b[j]] {
 				j++
 			}
-			if j == len(b) {
+			if j == end {
 				i = j
 				continue
 			}
@@ -211,28 +219,30 @@ scan:
 			return p.headDone(b, i+1)
 		}
 	}
-	if status, reason, at := p.overLimit(i); status != 0 {
-		return p.fail(status, reason, at)
-	}
 	p.pos = i
 	return Step{Kind: NeedMore}, nil
 }
 
-// overLimit checks the head against the limits with i bytes scanned. The
-// offset it reports is the limit itself, not i, so a head fed in pieces
-// fails at the same offset as one fed whole.
-func (p *Parser) overLimit(i int) (int, string, int) {
-	lineLimit := min(p.Limits.MaxRequestLine, p.Limits.MaxHeaderBytes)
-	if p.state.inRequestLine() && i-p.lineStart > lineLimit {
-		if p.state == StateMethod {
-			return 501, "method longer than any this server implements", p.lineStart + maxMethodBytes
-		}
-		return 414, "request line longer than the limit", p.lineStart + lineLimit
+// limit is the offset of the first byte the head may not reach from where
+// the parser stands: the end of the request-line limit while on the request
+// line (the smaller of the two limits), the end of the head limit after.
+func (p *Parser) limit() int {
+	if p.state.inRequestLine() {
+		return p.lineStart + min(p.Limits.MaxRequestLine, p.Limits.MaxHeaderBytes)
 	}
-	if i > p.Limits.MaxHeaderBytes {
-		return 431, "request head larger than the limit", p.Limits.MaxHeaderBytes
+	return p.Limits.MaxHeaderBytes
+}
+
+// overLimit fails the head at its limit with the status that limit has.
+func (p *Parser) overLimit() (Step, error) {
+	at := p.limit()
+	switch {
+	case p.state == StateMethod:
+		return p.fail(501, "method longer than any this server implements", at)
+	case p.state.inRequestLine():
+		return p.fail(414, "request line longer than the limit", at)
 	}
-	return 0, "", 0
+	return p.fail(431, "request head larger than the limit", at)
 }
 
 // addField records a field line whose value ends at lineEnd, without the

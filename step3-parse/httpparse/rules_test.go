@@ -34,6 +34,9 @@ var small = Limits{
 	MaxBodyBytes: 10, MaxChunkExt: 12, MaxTrailerBytes: 24,
 }
 
+// tiny has a body limit under ten, where a one-digit length can exceed it.
+var tiny = Limits{MaxRequestLine: 100, MaxHeaderBytes: 200, MaxHeaders: 10, MaxBodyBytes: 5, MaxChunkExt: 8, MaxTrailerBytes: 16}
+
 type validCase struct {
 	name  string
 	in    string
@@ -95,6 +98,8 @@ var validCases = []validCase{
 		[]string{"GET / HTTP/1.0 | Expect: 100-continue | none close"}, nil},
 	{"Upgrade is reported when Connection names it", "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
 		[]string{"GET / HTTP/1.1 | Host: a|Connection: Upgrade|Upgrade: websocket | none upgrade=websocket"}, nil},
+	{"Upgrade from HTTP/1.0 is ignored (RFC 9110 §7.8)", "GET / HTTP/1.0\r\nConnection: upgrade, keep-alive\r\nUpgrade: websocket\r\n\r\n",
+		[]string{"GET / HTTP/1.0 | Connection: upgrade, keep-alive|Upgrade: websocket | none"}, nil},
 	{"Upgrade alone means nothing", "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n",
 		[]string{"GET / HTTP/1.1 | Host: a|Upgrade: websocket | none"}, nil},
 
@@ -177,6 +182,8 @@ var invalidCases = []invalidCase{
 	{"control byte in the target", "GET /a\x01b HTTP/1.1\r\n" + host + "\r\n", 400, 6, nil},
 	{"DEL in the target", "GET /a\x7f HTTP/1.1\r\n" + host + "\r\n", 400, 6, nil},
 	{"non-ASCII in the target", "GET /caf\xc3\xa9 HTTP/1.1\r\n" + host + "\r\n", 400, 8, nil},
+	{"a request line over the limit, ended by a bare LF", "GET /" + strings.Repeat("a", 30) + " HTTP/1.1\n" + host + "\n", 414, 40, &small},
+	{"a bad byte past the target limit: the limit comes first", "GET /" + strings.Repeat("a", 50) + "\x01 HTTP/1.1\r\n" + host + "\r\n", 414, 40, &small},
 	{"target over the limit", "GET /" + strings.Repeat("a", 50) + " HTTP/1.1\r\n" + host + "\r\n", 414, 40, &small},
 	{"a target that is no form at all", "GET foo HTTP/1.1\r\n" + host + "\r\n", 400, 4, nil},
 	{"a target that starts with %", "GET %2F HTTP/1.1\r\n" + host + "\r\n", 400, 4, nil},
@@ -211,6 +218,7 @@ var invalidCases = []invalidCase{
 	{"a Host with a port that is not a number", "GET / HTTP/1.1\r\nHost: a:8o\r\n\r\n", 400, 25, nil},
 	{"a port in an absolute URI that is not a number", "GET http://a:b/ HTTP/1.1\r\n" + host + "\r\n", 400, 13, nil},
 	{"too many fields", "GET / HTTP/1.1\r\n" + host + "A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", 431, 43, &small},
+	{"a bad byte past the head limit: the limit comes first", "GET / HTTP/1.1\r\n" + host + "X: " + strings.Repeat("v", 120) + "\x01\r\n\r\n", 431, 120, &small},
 	{"head over the limit", "GET / HTTP/1.1\r\n" + host + "X: " + strings.Repeat("v", 120) + "\r\n\r\n", 431, 120, &small},
 
 	// Framing: what smuggling is made of.
@@ -222,6 +230,7 @@ var invalidCases = []invalidCase{
 	{"a hex Content-Length", "POST / HTTP/1.1\r\n" + host + "Content-Length: 0x3\r\n\r\nabc", 400, 42, nil},
 	{"an empty Content-Length", "POST / HTTP/1.1\r\n" + host + "Content-Length:\r\n\r\n", 400, 41, nil},
 	{"a Content-Length over the limit", "POST / HTTP/1.1\r\n" + host + "Content-Length: 11\r\n\r\n", 413, 42, &small},
+	{"a one-digit Content-Length over a tiny limit", "POST / HTTP/1.1\r\n" + host + "Content-Length: 7\r\n\r\n", 413, 42, &tiny},
 	{"a Content-Length that overflows", "POST / HTTP/1.1\r\n" + host + "Content-Length: 99999999999999999999999\r\n\r\n", 413, 42, nil},
 	{"Transfer-Encoding in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, 17, nil},
 	{"chunked not last", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked, gzip\r\n\r\n", 400, 54, nil},
@@ -229,6 +238,7 @@ var invalidCases = []invalidCase{
 	{"chunked twice, in two fields", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400, 73, nil},
 	{"xchunked", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: xchunked\r\n\r\n", 400, 26, nil},
 	{"chunked with a parameter", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked;q=1\r\n\r\n", 400, 52, nil},
+	{"an empty Transfer-Encoding after a chunked one", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n", 400, 72, nil},
 	{"an empty Transfer-Encoding", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: \r\n\r\n", 400, 45, nil},
 	{"a coding we cannot decode", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501, 26, nil},
 	{"identity is no longer a coding", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: identity\r\n\r\n", 400, 26, nil},
