@@ -1,0 +1,114 @@
+//go:build linux
+
+package main
+
+import (
+	"sort"
+	"strings"
+
+	"epollhttp/final/server"
+)
+
+// router maps a method and a path to a handler: the small handler API of
+// the course. An exact path matches itself; a prefix path (ending in "/")
+// matches everything under it. An unknown path gets 404; a known path with
+// a method it does not take gets 405 and an Allow field listing the ones it
+// does (RFC 9110 §15.5.6). HEAD is answered wherever GET is.
+type router struct {
+	exact    map[string]*route
+	prefixes []*route // longest first
+}
+
+type route struct {
+	path     string
+	methods  []string
+	handlers []server.HandlerFunc
+	allow    string // "GET, HEAD, POST": for 405 and OPTIONS
+}
+
+func newRouter() *router { return &router{exact: map[string]*route{}} }
+
+// handle adds a handler for method on path. A path that ends in "/" is a
+// prefix: "/static/" takes "/static/a/b.css".
+func (rt *router) handle(method, path string, h server.HandlerFunc) {
+	r := rt.exact[path]
+	for _, p := range rt.prefixes {
+		if p.path == path {
+			r = p
+		}
+	}
+	if r == nil {
+		r = &route{path: path}
+		if strings.HasSuffix(path, "/") && path != "/" {
+			rt.prefixes = append(rt.prefixes, r)
+			sort.Slice(rt.prefixes, func(i, j int) bool { return len(rt.prefixes[i].path) > len(rt.prefixes[j].path) })
+		} else {
+			rt.exact[path] = r
+		}
+	}
+	r.methods = append(r.methods, method)
+	r.handlers = append(r.handlers, h)
+	r.allow = allowList(r.methods)
+}
+
+// allowList is the Allow field for a route: its methods, HEAD wherever GET
+// is, and OPTIONS, which the router answers itself.
+func allowList(methods []string) string {
+	all := append([]string(nil), methods...)
+	for _, m := range methods {
+		if m == "GET" {
+			all = append(all, "HEAD")
+		}
+	}
+	return strings.Join(append(all, "OPTIONS"), ", ")
+}
+
+// Serve finds the route and runs its handler.
+func (rt *router) Serve(w *server.ResponseWriter, r *server.Request) {
+	if r.Path == nil {
+		rt.serveNoPath(w, r)
+		return
+	}
+	route := rt.exact[string(r.Path)] // a map lookup on a converted []byte does not allocate
+	if route == nil {
+		for _, p := range rt.prefixes {
+			if strings.HasPrefix(string(r.Path), p.path) {
+				route = p
+				break
+			}
+		}
+	}
+	if route == nil {
+		w.Text(404, "not found: "+string(r.Path)+"\n")
+		return
+	}
+	method := string(r.Method)
+	if method == "HEAD" {
+		method = "GET" // the server leaves the body out
+	}
+	for i, m := range route.methods {
+		if m == method {
+			route.handlers[i](w, r)
+			return
+		}
+	}
+	if method == "OPTIONS" {
+		w.SetStatus(204)
+		w.SetHeader("Allow", route.allow)
+		return
+	}
+	w.SetHeader("Allow", route.allow)
+	w.Text(405, "method "+string(r.Method)+" not allowed on "+string(r.Path)+"; allowed: "+route.allow+"\n")
+}
+
+// serveNoPath answers the two targets that are not paths: "OPTIONS *"
+// asks about the server as a whole; CONNECT asks for a tunnel, which this
+// server, not being a proxy, does not build.
+func (rt *router) serveNoPath(w *server.ResponseWriter, r *server.Request) {
+	if string(r.Method) == "OPTIONS" {
+		w.SetStatus(204)
+		w.SetHeader("Allow", "GET, HEAD, POST, OPTIONS")
+		return
+	}
+	w.Text(501, "this server is not a proxy: "+string(r.Method)+" is not implemented\n")
+}

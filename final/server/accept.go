@@ -1,0 +1,143 @@
+//go:build linux
+
+package server
+
+import (
+	"net/netip"
+	"strconv"
+
+	"epollhttp/step1-socket/sock"
+
+	"golang.org/x/sys/unix"
+)
+
+// acceptAll takes waiting connections from this loop's listener. The
+// listener is level-triggered, so there is no need to accept until EAGAIN:
+// if more are waiting, the next epoll_wait reports the listener again. A
+// small batch keeps a burst from costing one wakeup per connection without
+// paying for a final accept4 that only says EAGAIN when one arrives alone.
+func (l *loop) acceptAll() {
+	for i := 0; i < acceptBatch && !l.paused && !l.draining; i++ {
+		fd, peer, err := l.accept()
+		switch err {
+		case nil:
+			l.open1(fd, peer)
+		case unix.EAGAIN:
+			return
+		case unix.ECONNABORTED, unix.EINTR:
+			// The client gave up while it waited in the queue; go on.
+		case unix.EMFILE, unix.ENFILE:
+			if !l.outOfDescriptors() {
+				return
+			}
+		default:
+			// ENOBUFS or ENOMEM: the kernel is short of memory. Try again
+			// at the next wakeup rather than spin here.
+			if l.trace.On() {
+				l.trace.Printf("accept4: %v", err)
+			}
+			return
+		}
+	}
+}
+
+const acceptBatch = 4
+
+func (l *loop) accept() (int, netip.AddrPort, error) {
+	fd, sa, err := unix.Accept4(l.listenFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+	l.stats.accepts.inc()
+	if l.trace.On() {
+		l.trace.Call("accept4("+itoa(l.listenFD)+", ..., SOCK_CLOEXEC|SOCK_NONBLOCK)", fd, err)
+	}
+	if err != nil {
+		return -1, netip.AddrPort{}, err
+	}
+	return fd, sock.AddrPort(sa), nil
+}
+
+// open1 starts serving a new connection, unless the server is at its
+// connection limit: then the client gets 503 and the connection is closed
+// at once, which costs far less than letting it wait for a slot.
+func (l *loop) open1(fd int, peer netip.AddrPort) {
+	if max := l.cfg.MaxConns; max > 0 && l.srv.open.Load() >= int64(max) {
+		l.stats.rejected.inc()
+		unix.Write(fd, tooManyConnections) // a fresh socket's buffer has room
+		unix.Close(fd)
+		return
+	}
+	l.srv.open.Add(1)
+	l.open++
+	c := l.conns.add(fd, peer)
+	c.watching = unix.EPOLLIN | unix.EPOLLRDHUP
+	l.stats.connsTotal.inc()
+	l.stats.connsOpen.inc()
+	l.stats.epollCtls.inc()
+	if err := l.poller.Add(fd, c.watching, c.tag); err != nil {
+		l.closeConn(c)
+		return
+	}
+	l.timers.idle.start(c, l.now)
+}
+
+var tooManyConnections = func() []byte {
+	body := "The server is at its connection limit; retry soon.\n"
+	return []byte("HTTP/1.1 503 Service Unavailable\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n" +
+		"Retry-After: 1\r\n" +
+		"Connection: close\r\n" +
+		"\r\n" + body)
+}()
+
+// When the process is out of descriptors, accept4 fails with EMFILE and the
+// connection stays queued. A level-triggered loop would then wake, fail and
+// wake again at 100% CPU. Step 2 showed the fix used here: one descriptor
+// held in reserve is closed, the waiting connection accepted with its number
+// and closed at once (the client sees a clean close, not a hang), and the
+// reserve reopened. If even the reserve is gone, accepting pauses until one
+// of our connections closes. notes/05-hardening.md compares the two.
+
+func (l *loop) openSpare() {
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		fd = -1
+	}
+	l.spareFD = fd
+}
+
+// outOfDescriptors sheds one queued connection and reports whether more may
+// be waiting. At the limit accept4 says EMFILE even when the queue is empty
+// (it reserves the new descriptor first), so only the accept made with the
+// spare's number can say the queue is empty.
+func (l *loop) outOfDescriptors() bool {
+	if l.spareFD < 0 {
+		l.pauseAccepting()
+		return false
+	}
+	unix.Close(l.spareFD)
+	l.spareFD = -1
+	fd, _, err := l.accept()
+	if err == nil {
+		unix.Close(fd)
+		l.stats.shed.inc()
+	}
+	l.openSpare()
+	return err == nil
+}
+
+func (l *loop) pauseAccepting() {
+	l.paused = true
+	l.stats.epollCtls.inc()
+	l.poller.Modify(l.listenFD, 0, 0)
+}
+
+func (l *loop) resumeAccepting() {
+	l.paused = false
+	if l.spareFD < 0 {
+		l.openSpare()
+	}
+	if l.listenFD >= 0 {
+		l.stats.epollCtls.inc()
+		l.poller.Modify(l.listenFD, unix.EPOLLIN, 0)
+	}
+}

@@ -1,0 +1,246 @@
+//go:build linux
+
+package server
+
+import (
+	"runtime"
+	"time"
+
+	"epollhttp/step1-socket/sock"
+	"epollhttp/step2-epoll/poll"
+	"epollhttp/step3-parse/httpparse"
+
+	"golang.org/x/sys/unix"
+)
+
+// loop is one event loop: one epoll instance, one listening socket (all the
+// loops share the port through SO_REUSEPORT), on one OS thread, with every
+// connection the kernel hands to that socket. Loops share nothing but the
+// Server's few atomic fields, so they need no locks.
+type loop struct {
+	id       int
+	srv      *Server
+	cfg      *Config
+	handler  Handler
+	poller   *poll.Poller
+	listenFD int
+	wakeFD   int // eventfd: Shutdown and Close write to it to wake us
+	spareFD  int // held for EMFILE (accept.go)
+	paused   bool
+
+	conns   connTable
+	open    int // connections open on this loop
+	inputs  bufferPool
+	outputs outputPool
+	parsers []*httpparse.Parser
+
+	timers timers
+	now    int64 // monotonic nanoseconds, read once per wakeup
+	clock  clock
+
+	req  Request        // reused for every request this loop serves
+	resp ResponseWriter // likewise
+
+	draining bool  // stop accepting, finish what is in flight
+	drainEnd int64 // when draining must end, ready or not
+	stopped  bool
+
+	stats loopStats
+	log   accessLog
+	trace *sock.Narrator
+}
+
+// run is the loop itself: sleep in epoll_wait until something is ready or
+// the next deadline comes, handle every event, expire timeouts, repeat.
+func (l *loop) run() error {
+	// One loop, one thread: the epoll instance, its connections and every
+	// byte of their state belong to this thread alone.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer l.closeAll()
+	l.tick()
+	for !l.stopped {
+		events, err := l.poller.Wait(l.waitMillis())
+		if err != nil {
+			return err
+		}
+		l.tick()
+		for i := range events {
+			l.handle(events[i])
+		}
+		l.timers.expire(l.now, l.onTimeout)
+		if l.draining {
+			l.drainCheck()
+		}
+		l.log.flush()
+	}
+	return nil
+}
+
+// waitMillis is how long epoll_wait may sleep: until the next timeout, or
+// the drain deadline while draining.
+func (l *loop) waitMillis() int {
+	wait := l.timers.waitMillis(l.now)
+	if l.draining {
+		untilEnd := int(max(0, (l.drainEnd-l.now+int64(time.Millisecond)-1)/int64(time.Millisecond)))
+		if wait < 0 || untilEnd < wait {
+			wait = untilEnd
+		}
+	}
+	return wait
+}
+
+// tick reads the clocks once per wakeup: the monotonic one for deadlines,
+// the wall clock for the Date field and the log.
+func (l *loop) tick() {
+	now := time.Now()
+	l.now = int64(now.Sub(processStart))
+	l.clock.update(now)
+}
+
+// handle dispatches one event.
+func (l *loop) handle(ev unix.EpollEvent) {
+	fd := int(ev.Fd)
+	switch fd {
+	case l.listenFD:
+		l.acceptAll()
+		return
+	case l.wakeFD:
+		l.onWake()
+		return
+	}
+	c := l.conns.get(fd, uint32(ev.Pad))
+	if c == nil {
+		l.stats.stale.inc()
+		return
+	}
+	switch {
+	case ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0:
+		// EPOLLERR: an error is pending, usually ECONNRESET. EPOLLHUP:
+		// both directions are shut. No one is left to read an answer.
+		l.closeConn(c)
+	case ev.Events&unix.EPOLLOUT != 0:
+		l.onWritable(c)
+	case c.closing:
+		l.discardInput(c)
+	default: // EPOLLIN, EPOLLRDHUP
+		l.onReadable(c)
+	}
+}
+
+// watch sets what epoll reports for c, with one epoll_ctl only when it
+// changes: EPOLLIN while reading requests, EPOLLOUT while the socket is full
+// (and reading is paused, so a client that does not read cannot make us
+// buffer without end).
+func (l *loop) watch(c *conn, events uint32) {
+	if c.watching == events {
+		return
+	}
+	c.watching = events
+	l.stats.epollCtls.inc()
+	if events == unix.EPOLLOUT {
+		l.stats.outputWaits.inc()
+	}
+	if err := l.poller.Modify(c.fd, events, c.tag); err != nil {
+		l.closeConn(c)
+	}
+}
+
+// closeConn closes a connection and gives back all it held. There is no
+// EPOLL_CTL_DEL first: close(2) removes a descriptor from every epoll
+// instance once no other descriptor refers to the same open file (epoll(7),
+// Q6), and this server never dups or forks. An event for it already in this
+// batch is caught by the tag.
+func (l *loop) closeConn(c *conn) {
+	if c.timer != nil {
+		c.timer.remove(c)
+	}
+	unix.Close(c.fd)
+	if l.trace.On() {
+		l.trace.Call("close("+itoa(c.fd)+")", 0, nil)
+	}
+	l.releaseInput(c)
+	if c.out != nil {
+		l.outputs.put(c.out) // closes any file still being sent
+		c.out = nil
+	}
+	l.conns.remove(c)
+	l.open--
+	l.srv.open.Add(-1)
+	l.stats.connsOpen.add(^uint64(0))
+	l.stats.closed.inc()
+	if l.paused {
+		l.resumeAccepting()
+	}
+}
+
+// releaseInput gives c's input buffer and parser back to the pools.
+func (l *loop) releaseInput(c *conn) {
+	if c.in != nil {
+		l.inputs.put(c.in)
+		c.in = nil
+	}
+	if c.parser != nil {
+		c.parser.Reset()
+		l.parsers = append(l.parsers, c.parser)
+		c.parser = nil
+	}
+	c.head, c.body, c.bodyAt = nil, nil, nil
+}
+
+func (l *loop) getParser() *httpparse.Parser {
+	if n := len(l.parsers); n > 0 {
+		p := l.parsers[n-1]
+		l.parsers = l.parsers[:n-1]
+		return p
+	}
+	return httpparse.New(l.cfg.Limits)
+}
+
+// closeAll closes everything the loop holds; the loop has ended.
+func (l *loop) closeAll() {
+	l.conns.each(l.closeConn)
+	l.closeListener()
+	l.srv.wakeMu.Lock()
+	unix.Close(l.wakeFD)
+	l.wakeFD = -1
+	l.srv.wakeMu.Unlock()
+	if l.spareFD >= 0 {
+		unix.Close(l.spareFD)
+		l.spareFD = -1
+	}
+	l.poller.Close()
+	l.log.flush()
+}
+
+func (l *loop) closeListener() {
+	if l.listenFD >= 0 {
+		unix.Close(l.listenFD)
+		if l.trace.On() {
+			l.trace.Call("close("+itoa(l.listenFD)+")", 0, nil)
+		}
+		l.listenFD = -1
+	}
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

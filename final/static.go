@@ -1,0 +1,215 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"epollhttp/final/server"
+
+	"golang.org/x/sys/unix"
+)
+
+// staticFiles serves the files under one directory, and nothing outside it.
+// Two walls keep requests in: the path is decoded and refused if it holds
+// "..", ".", an empty segment, a NUL, a backslash or an encoded slash; and
+// the file is opened with openat2(2) and RESOLVE_BENEATH, so the kernel
+// itself refuses any path, symlinks included, that would leave the root.
+type staticFiles struct {
+	dirFD int    // the root, opened once; -1 when there is none
+	dir   string // its real path, for the fallback check
+}
+
+func openStatic(dir string) (*staticFiles, error) {
+	if dir == "" {
+		return &staticFiles{dirFD: -1}, nil
+	}
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("-root %s: %w", dir, err)
+	}
+	real, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("-root %s: %w", dir, err)
+	}
+	return &staticFiles{dirFD: fd, dir: real}, nil
+}
+
+const staticPrefix = "/static/"
+
+func (s *staticFiles) serve(w *server.ResponseWriter, r *server.Request) {
+	if s.dirFD < 0 {
+		w.Text(404, "no static files here (start the server with -root DIR)\n")
+		return
+	}
+	rel, problem := cleanPath(string(r.Path[len(staticPrefix):]))
+	if problem != "" {
+		w.Text(400, "bad path: "+problem+"\n")
+		return
+	}
+	if rel == "" || strings.HasSuffix(rel, "/") {
+		rel += "index.html"
+	}
+	fd, err := s.open(rel)
+	if err != nil {
+		s.openFailed(w, err)
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		w.Text(500, "stat failed\n")
+		return
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		w.SetHeader("Content-Type", contentType(rel))
+		w.SendFile(fd, st.Size) // the server closes fd once it is sent
+	case unix.S_IFDIR:
+		unix.Close(fd)
+		w.SetHeader("Location", string(r.Path)+"/")
+		w.Text(301, "a directory: see "+string(r.Path)+"/\n")
+	default: // a device, a fifo, a socket: never served
+		unix.Close(fd)
+		w.Text(404, "not found\n")
+	}
+}
+
+// open opens rel beneath the root. RESOLVE_BENEATH makes the kernel fail
+// with EXDEV any resolution that leaves the root, through "..", an
+// absolute path or a symlink; RESOLVE_NO_MAGICLINKS refuses /proc-style
+// links. Kernels before 5.6 have no openat2 (ENOSYS): then the file is
+// opened normally and its real path, read back from /proc, must lie inside
+// the root.
+func (s *staticFiles) open(rel string) (int, error) {
+	how := unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	for {
+		fd, err := unix.Openat2(s.dirFD, rel, &how)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.ENOSYS:
+			return s.openChecked(rel)
+		}
+		return fd, err
+	}
+}
+
+func (s *staticFiles) openChecked(rel string) (int, error) {
+	fd, err := unix.Openat(s.dirFD, rel, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return -1, err
+	}
+	real, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	if err != nil || !strings.HasPrefix(real, s.dir+"/") {
+		unix.Close(fd)
+		return -1, unix.EXDEV
+	}
+	return fd, nil
+}
+
+func (s *staticFiles) openFailed(w *server.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
+		w.SetHeader("Retry-After", "1")
+		w.Text(503, "out of file descriptors; retry\n")
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+		w.Text(403, "forbidden\n")
+	default:
+		// ENOENT, ENOTDIR, and EXDEV or ELOOP for a path or a symlink that
+		// leads out of the root: to the client, all are "not found".
+		w.Text(404, "not found\n")
+	}
+}
+
+// cleanPath percent-decodes a path below /static/ and refuses anything that
+// could name a file outside the root or mean two things to two readers.
+// It returns the relative path, or why it was refused.
+func cleanPath(raw string) (string, string) {
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '%' {
+			if i+2 >= len(raw) || unhex(raw[i+1]) < 0 || unhex(raw[i+2]) < 0 {
+				return "", "malformed percent-escape"
+			}
+			c = byte(unhex(raw[i+1])<<4 | unhex(raw[i+2]))
+			if c == '/' || c == '\\' {
+				return "", "encoded slash or backslash"
+			}
+			i += 2
+		}
+		switch c {
+		case 0:
+			return "", "NUL byte"
+		case '\\':
+			return "", "backslash"
+		}
+		b.WriteByte(c)
+	}
+	rel := b.String()
+	if strings.HasPrefix(rel, "/") {
+		return "", "absolute path"
+	}
+	for _, segment := range strings.Split(strings.TrimSuffix(rel, "/"), "/") {
+		switch segment {
+		case "..", ".":
+			return "", "dot segment"
+		case "":
+			if rel != "" {
+				return "", "empty segment"
+			}
+		}
+	}
+	return rel, ""
+}
+
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c - 'a' + 10)
+	case 'A' <= c && c <= 'F':
+		return int(c - 'A' + 10)
+	}
+	return -1
+}
+
+// contentTypes maps a file's extension to its media type; a short table
+// of our own rather than the system's mime.types, so every machine agrees.
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".htm":  "text/html; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".mjs":  "text/javascript; charset=utf-8",
+	".json": "application/json",
+	".txt":  "text/plain; charset=utf-8",
+	".md":   "text/markdown; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".jpg":  "image/jpeg",
+	".jpeg": "image/jpeg",
+	".gif":  "image/gif",
+	".webp": "image/webp",
+	".ico":  "image/x-icon",
+	".wasm": "application/wasm",
+	".pdf":  "application/pdf",
+	".xml":  "application/xml",
+}
+
+func contentType(name string) string {
+	if t, ok := contentTypes[strings.ToLower(path.Ext(name))]; ok {
+		return t
+	}
+	return "application/octet-stream"
+}
