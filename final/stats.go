@@ -4,6 +4,8 @@ package main
 
 import (
 	"encoding/json"
+	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"time"
 
@@ -18,10 +20,13 @@ type statsPage struct {
 	allocsBase uint64
 }
 
-const allocsMetric = "/gc/heap/allocs:objects"
+func heapAllocs() uint64 { return readMetric("/gc/heap/allocs:objects") }
 
-func heapAllocs() uint64 {
-	sample := []metrics.Sample{{Name: allocsMetric}}
+// heapLive is the heap in use by live objects, as of the last collection.
+func heapLive() uint64 { return readMetric("/memory/classes/heap/objects:bytes") }
+
+func readMetric(name string) uint64 {
+	sample := []metrics.Sample{{Name: name}}
 	metrics.Read(sample)
 	if sample[0].Value.Kind() != metrics.KindUint64 {
 		return 0
@@ -35,15 +40,27 @@ type statsJSON struct {
 	Total                server.LoopStats   `json:"total"`
 	HeapAllocs           uint64             `json:"heap_allocs"`
 	HeapAllocsPerRequest float64            `json:"heap_allocs_per_request"`
+	HeapBytes            uint64             `json:"heap_bytes"`
+	Goroutines           int                `json:"goroutines"`
 }
 
+// serve answers /stats. With ?gc=1 it first collects garbage and gives
+// freed memory back to the OS (debug.FreeOSMemory), so heap_bytes counts
+// only live memory and the process's RSS is settled: what a soak test
+// compares before and after. That takes milliseconds on this loop, so it
+// is done only when asked.
 func (s *statsPage) serve(w *server.ResponseWriter, r *server.Request) {
+	if string(r.Query) == "gc=1" {
+		debug.FreeOSMemory()
+	}
 	loops := s.srv.Stats()
 	out := statsJSON{
 		UptimeSeconds: time.Since(s.srv.Started()).Seconds(),
 		Loops:         loops,
 		Total:         server.Total(loops),
 		HeapAllocs:    heapAllocs() - s.allocsBase,
+		HeapBytes:     heapLive(),
+		Goroutines:    runtime.NumGoroutine(),
 	}
 	if out.Total.Requests > 0 {
 		out.HeapAllocsPerRequest = float64(out.HeapAllocs) / float64(out.Total.Requests)

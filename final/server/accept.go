@@ -17,6 +17,12 @@ import (
 // small batch keeps a burst from costing one wakeup per connection without
 // paying for a final accept4 that only says EAGAIN when one arrives alone.
 func (l *loop) acceptAll() {
+	// Shutdown sets the flag before it wakes the loops, so a loop that gets
+	// to its listener before its wake-up event still accepts no one new.
+	if l.srv.draining.Load() && !l.draining {
+		l.beginDrain()
+		return
+	}
 	for i := 0; i < acceptBatch && !l.paused && !l.draining; i++ {
 		fd, peer, err := l.accept()
 		switch err {
@@ -76,7 +82,11 @@ func (l *loop) open1(fd int, peer netip.AddrPort) {
 		l.closeConn(c)
 		return
 	}
-	l.timers.idle.start(c, l.now)
+	// A new client owes us a request head: its clock starts now, so a
+	// client that connects and sends nothing, or one byte at a time, is
+	// gone after HeaderTimeout. Between requests on a kept-alive
+	// connection the (longer) idle timeout applies instead.
+	l.timers.header.start(c, l.now)
 }
 
 var tooManyConnections = func() []byte {

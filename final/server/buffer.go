@@ -64,6 +64,16 @@ func (p *bufferPool) get() *buffer {
 	return &buffer{b: make([]byte, readSize)}
 }
 
+// trim lets go of half the free buffers above floor: a burst's buffers are
+// given back to the garbage collector a few seconds after the burst.
+func (p *bufferPool) trim(floor int) {
+	keep := max(floor, len(p.free)/2)
+	if keep < len(p.free) {
+		clear(p.free[keep:])
+		p.free = p.free[:keep]
+	}
+}
+
 func (p *bufferPool) put(b *buffer) {
 	if b.isPooled() && len(p.free) < 256 {
 		b.reset()

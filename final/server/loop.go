@@ -41,6 +41,8 @@ type loop struct {
 	req  Request        // reused for every request this loop serves
 	resp ResponseWriter // likewise
 
+	lastTrim int64 // when the pools were last trimmed
+
 	draining bool  // stop accepting, finish what is in flight
 	drainEnd int64 // when draining must end, ready or not
 	stopped  bool
@@ -69,6 +71,7 @@ func (l *loop) run() error {
 			l.handle(events[i])
 		}
 		l.timers.expire(l.now, l.onTimeout)
+		l.trimPools()
 		if l.draining {
 			l.drainCheck()
 		}
@@ -77,10 +80,44 @@ func (l *loop) run() error {
 	return nil
 }
 
-// waitMillis is how long epoll_wait may sleep: until the next timeout, or
-// the drain deadline while draining.
+// Pools keep what a busy loop needs and give back what a burst left: once
+// a second, half the free buffers above a small floor go.
+const (
+	trimEvery = int64(time.Second)
+	poolFloor = 2
+)
+
+func (l *loop) trimPools() {
+	if l.now-l.lastTrim < trimEvery {
+		return
+	}
+	l.lastTrim = l.now
+	l.inputs.trim(poolFloor)
+	l.outputs.trim(poolFloor)
+	if keep := max(poolFloor, len(l.conns.free)/2); keep < len(l.conns.free) {
+		clear(l.conns.free[keep:])
+		l.conns.free = l.conns.free[:keep]
+	}
+	if keep := max(poolFloor, len(l.parsers)/2); keep < len(l.parsers) {
+		clear(l.parsers[keep:])
+		l.parsers = l.parsers[:keep]
+	}
+}
+
+// poolsAboveFloor reports whether trimming still has something to give back.
+func (l *loop) poolsAboveFloor() bool {
+	return len(l.inputs.free) > poolFloor || len(l.outputs.free) > poolFloor ||
+		len(l.parsers) > poolFloor || len(l.conns.free) > poolFloor
+}
+
+// waitMillis is how long epoll_wait may sleep: until the next timeout, the
+// drain deadline while draining, and no more than a second while the pools
+// have something to give back.
 func (l *loop) waitMillis() int {
 	wait := l.timers.waitMillis(l.now)
+	if l.poolsAboveFloor() && (wait < 0 || wait > int(trimEvery/int64(time.Millisecond))) {
+		wait = int(trimEvery / int64(time.Millisecond))
+	}
 	if l.draining {
 		untilEnd := int(max(0, (l.drainEnd-l.now+int64(time.Millisecond)-1)/int64(time.Millisecond)))
 		if wait < 0 || untilEnd < wait {

@@ -21,9 +21,20 @@ type ResponseWriter struct {
 	closeIt bool      // the handler asked to close the connection after this
 }
 
+// reset readies the writer for the next request. Its buffers are reused,
+// unless one response made them large: then they go back to the garbage
+// collector, so one big /echo does not pin megabytes to the loop for ever.
 func (w *ResponseWriter) reset() {
+	if cap(w.body) > maxKeptScratch {
+		w.body = nil
+	}
+	if cap(w.headers) > maxKeptScratch {
+		w.headers = nil
+	}
 	w.status, w.headers, w.body, w.file, w.closeIt = 200, w.headers[:0], w.body[:0], nil, false
 }
+
+const maxKeptScratch = 64 << 10
 
 // SetStatus sets the status code; 200 unless called.
 func (w *ResponseWriter) SetStatus(code int) { w.status = code }

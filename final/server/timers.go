@@ -135,8 +135,8 @@ func (l *loop) rearmTimer(c *conn) {
 		ts.linger.keep(c, l.now)
 	case c.head != nil:
 		ts.body.keep(c, l.now)
-	case c.in != nil && c.in.len() > 0:
-		ts.header.keep(c, l.now)
+	case (c.in != nil && c.in.len() > 0) || c.requests == 0:
+		ts.header.keep(c, l.now) // a head under way, or the first one still owed
 	default:
 		ts.idle.start(c, l.now) // a new idle period starts after each answer
 	}
@@ -151,7 +151,9 @@ func (l *loop) onTimeout(c *conn, t *timeoutList) {
 	if l.trace.On() {
 		l.trace.Printf("%s timeout: fd %d", t.name, c.fd)
 	}
-	if t == &l.timers.header || t == &l.timers.body {
+	if t == &l.timers.body || (t == &l.timers.header && c.in != nil && c.in.len() > 0) {
+		// 408 for a request that began and did not finish. A client that
+		// sent nothing at all just sees the connection closed.
 		l.queueError(c, 408, "the request took too long to arrive")
 		l.flush(c)
 		return

@@ -52,10 +52,18 @@ func (p *outputPool) get() *output {
 	return &output{buf: make([]byte, 0, readSize)}
 }
 
+func (p *outputPool) trim(floor int) {
+	keep := max(floor, len(p.free)/2)
+	if keep < len(p.free) {
+		clear(p.free[keep:])
+		p.free = p.free[:keep]
+	}
+}
+
 func (p *outputPool) put(o *output) {
 	o.closeFiles()
-	if cap(o.buf) > 4*readSize || len(p.free) >= 256 {
-		return // an unusually large buffer goes back to the garbage collector
+	if cap(o.buf) != readSize || len(p.free) >= 256 {
+		return // a buffer that grew goes back to the garbage collector
 	}
 	o.buf, o.sent = o.buf[:0], 0
 	p.free = append(p.free, o)

@@ -1,0 +1,186 @@
+//go:build linux
+
+package server
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+func TestTimeouts(t *testing.T) {
+	short := 300 * time.Millisecond
+	s := startServer(t, Config{IdleTimeout: short, HeaderTimeout: short, BodyTimeout: short, WriteTimeout: short})
+
+	t.Run("idle keep-alive connection: closed, no 408", func(t *testing.T) {
+		c := dial(t, s)
+		br := bufio.NewReader(c)
+		io.WriteString(c, get)
+		readReply(t, br, "GET")
+		expectEOF(t, br) // after IdleTimeout
+	})
+	t.Run("a client that connects and sends nothing: closed, no 408", func(t *testing.T) {
+		expectEOF(t, bufio.NewReader(dial(t, s)))
+	})
+	t.Run("a head that never ends: 408", func(t *testing.T) {
+		c := dial(t, s)
+		io.WriteString(c, "GET /plaintext HTTP/1.1\r\nHost: t\r\n")
+		br := bufio.NewReader(c)
+		if r := readReply(t, br, "GET"); r.status != 408 || !r.close {
+			t.Fatalf("%d close=%v, want 408 and close", r.status, r.close)
+		}
+		expectEOF(t, br)
+	})
+	t.Run("dribbling bytes does not push the header deadline back", func(t *testing.T) {
+		c := dial(t, s)
+		start := time.Now()
+		go func() {
+			for _, b := range []byte("GET /plaintext HTTP/1.1\r\nHost: t\r\nX: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") {
+				if _, err := c.Write([]byte{b}); err != nil {
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+		br := bufio.NewReader(c)
+		if r := readReply(t, br, "GET"); r.status != 408 {
+			t.Fatalf("status %d, want 408", r.status)
+		}
+		if took := time.Since(start); took > 20*short {
+			t.Fatalf("408 after %v; the deadline should not move", took)
+		}
+	})
+	t.Run("a body that never ends: 408", func(t *testing.T) {
+		c := dial(t, s)
+		io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+		if r := readReply(t, bufio.NewReader(c), "POST"); r.status != 408 {
+			t.Fatalf("status %d, want 408", r.status)
+		}
+	})
+	t.Run("a client that takes no output: closed", func(t *testing.T) {
+		c := dial(t, s)
+		io.WriteString(c, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+		waitFor(t, "the server to wait for EPOLLOUT", func() bool { return Total(s.Stats()).OutputWaits > 0 })
+		before := Total(s.Stats()).Timeouts
+		waitFor(t, "the write timeout", func() bool { return Total(s.Stats()).Timeouts > before })
+		// What the client reads now is a cut-off response, then the close.
+		c.SetReadDeadline(time.Now().Add(patience))
+		n, err := io.Copy(io.Discard, c)
+		if err != nil && !isReset(err) {
+			t.Fatalf("after the write timeout: %v", err)
+		}
+		if n >= int64(len(bigBody)) {
+			t.Fatalf("read %d bytes: the whole response, so no timeout happened", n)
+		}
+	})
+}
+
+func TestHalfClosedClientGetsItsAnswers(t *testing.T) {
+	s := startServer(t, Config{})
+	c := dial(t, s)
+	io.WriteString(c, get+"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+	c.(*net.TCPConn).CloseWrite() // shutdown(SHUT_WR): the server reads end of file
+	br := bufio.NewReader(c)
+	if r := readReply(t, br, "GET"); r.body != "Hello, World!" {
+		t.Fatalf("first: %q", r.body)
+	}
+	if r := readReply(t, br, "POST"); r.body != "hi" {
+		t.Fatalf("second: %q", r.body)
+	}
+	expectEOF(t, br)
+}
+
+func TestAResetMidResponseClosesOnlyThatConnection(t *testing.T) {
+	s := startServer(t, Config{Loops: 1})
+	before := countFDs(t)
+	for i := 0; i < 10; i++ {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+		io.ReadFull(c, make([]byte, 1000)) // the response has begun
+		c.(*net.TCPConn).SetLinger(0)      // close(2) now sends RST: the server's writes fail
+		c.Close()
+	}
+	other := dial(t, s)
+	io.WriteString(other, get)
+	if r := readReply(t, bufio.NewReader(other), "GET"); r.body != "Hello, World!" {
+		t.Fatalf("another client: %q", r.body)
+	}
+	other.Close()
+	waitFor(t, "every connection closed", func() bool { return openConns(s) == 0 })
+	waitFor(t, "descriptors back", func() bool { return countFDs(t) <= before })
+}
+
+func TestMaxConnsAnswers503(t *testing.T) {
+	s := startServer(t, Config{MaxConns: 5, Loops: 1})
+	var held []net.Conn
+	for i := 0; i < 5; i++ {
+		c := dial(t, s)
+		io.WriteString(c, get)
+		readReply(t, bufio.NewReader(c), "GET") // accepted and served
+		held = append(held, c)
+	}
+	extra := dial(t, s)
+	br := bufio.NewReader(extra)
+	if r := readReply(t, br, "GET"); r.status != 503 || !r.close || r.header.Get("Retry-After") == "" {
+		t.Fatalf("past the limit: %d close=%v, want 503, Retry-After and close", r.status, r.close)
+	}
+	held[0].Close()
+	waitFor(t, "a slot to free", func() bool { return openConns(s) < 5 })
+	c := dial(t, s)
+	io.WriteString(c, get)
+	if r := readReply(t, bufio.NewReader(c), "GET"); r.status != 200 {
+		t.Fatalf("after a slot freed: %d", r.status)
+	}
+	if rejected := Total(s.Stats()).Rejected; rejected != 1 {
+		t.Fatalf("rejected = %d, want 1", rejected)
+	}
+}
+
+func TestShutdownFinishesWhatIsInFlight(t *testing.T) {
+	s, err := New(Config{Addr: "127.0.0.1:0", Loops: 2, Handler: HandlerFunc(testHandler), DrainTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	idle := dial(t, s)
+	io.WriteString(idle, get)
+	idleReader := bufio.NewReader(idle)
+	readReply(t, idleReader, "GET")
+	busy := dial(t, s)
+	io.WriteString(busy, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello")
+	waitFor(t, "the half body read", func() bool { return Total(s.Stats()).BytesIn > 60 })
+
+	s.Shutdown()
+	expectEOF(t, idleReader) // idle: closed at once
+	// A connect may still complete in the kernel's queue before the other
+	// loop has closed its listener; what must not happen is an answer.
+	if late, err := net.DialTimeout("tcp", s.Addr().String(), time.Second); err == nil {
+		late.SetDeadline(time.Now().Add(patience))
+		io.WriteString(late, get)
+		if answer, _ := io.ReadAll(late); len(answer) > 0 {
+			t.Fatalf("a connection made while draining was served: %q", answer)
+		}
+		late.Close()
+	}
+	io.WriteString(busy, "world")
+	br := bufio.NewReader(busy)
+	if r := readReply(t, br, "POST"); r.body != "helloworld" || !r.close {
+		t.Fatalf("the request in flight: %q close=%v", r.body, r.close)
+	}
+	expectEOF(t, br)
+	busy.Close() // our FIN ends the server's linger at once
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(patience):
+		t.Fatal("Serve did not return after the last connection closed")
+	}
+}
