@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"epollhttp/final/server"
@@ -31,8 +32,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "host:port to listen on (port 0 picks a free port)")
 	flags.IntVar(&cfg.Loops, "loops", cfg.Loops, "event loops, each one epoll instance on one OS thread (default: the number of CPUs)")
 	root := flags.String("root", "", "directory served under /static/ (default: final/static or ./static, whichever exists)")
-	trace := flags.Bool("trace", false, "print every syscall of every loop on stderr")
+	trace := flags.Bool("trace", false, "print every syscall of every loop on stderr (the handlers' own, such as a static file's openat2, excepted)")
 	quiet := flags.Bool("quiet", false, "no access log")
+	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile (runtime/pprof) to this file until exit; read it with go tool pprof")
 	flags.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "close a keep-alive connection idle this long")
 	flags.DurationVar(&cfg.HeaderTimeout, "header-timeout", cfg.HeaderTimeout, "a request head must arrive within this (then 408)")
 	flags.DurationVar(&cfg.BodyTimeout, "body-timeout", cfg.BodyTimeout, "a request body must arrive within this after its head (then 408)")
@@ -71,12 +73,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	stats.srv, stats.allocsBase = srv, heapAllocs()
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "final: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
 	stopOnSignals(srv, stderr)
 	fmt.Fprintf(stdout, "final: listening on %s (%d loops, static files from %s)\n", srv.Addr(), srv.Loops(), describeRoot(dir))
 	err = srv.Serve()
 	total := server.Total(srv.Stats())
-	fmt.Fprintf(stderr, "final: served %d requests on %d connections; syscalls: epoll_wait=%d read=%d write=%d accept4=%d sendfile=%d epoll_ctl=%d\n",
-		total.Requests, total.ConnectionsAll, total.Syscalls.EpollWait, total.Syscalls.Read, total.Syscalls.Write,
+	fmt.Fprintf(stderr, "final: served %d %s on %d %s; syscalls: epoll_wait=%d read=%d write=%d accept4=%d sendfile=%d epoll_ctl=%d\n",
+		total.Requests, plural(total.Requests, "request"), total.ConnectionsAll, plural(total.ConnectionsAll, "connection"),
+		total.Syscalls.EpollWait, total.Syscalls.Read, total.Syscalls.Write,
 		total.Syscalls.Accept4, total.Syscalls.Sendfile, total.Syscalls.EpollCtl)
 	if err != nil {
 		fmt.Fprintf(stderr, "final: %v\n", err)
@@ -101,6 +112,26 @@ func stopOnSignals(srv *server.Server, stderr io.Writer) {
 		<-signals
 		os.Exit(1)
 	}()
+}
+
+// startCPUProfile samples where the CPU goes (pprof), for notes/06.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func plural(n uint64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // staticRoot picks the directory for /static/: the one given, or the

@@ -6,16 +6,12 @@ import (
 	"net/netip"
 	"strconv"
 
-	"epollhttp/step1-socket/sock"
-
 	"golang.org/x/sys/unix"
 )
 
 // acceptAll takes waiting connections from this loop's listener. The
 // listener is level-triggered, so there is no need to accept until EAGAIN:
-// if more are waiting, the next epoll_wait reports the listener again. A
-// small batch keeps a burst from costing one wakeup per connection without
-// paying for a final accept4 that only says EAGAIN when one arrives alone.
+// if more are waiting, the next epoll_wait reports the listener again.
 func (l *loop) acceptAll() {
 	// Shutdown sets the flag before it wakes the loops, so a loop that gets
 	// to its listener before its wake-up event still accepts no one new.
@@ -47,18 +43,23 @@ func (l *loop) acceptAll() {
 	}
 }
 
-const acceptBatch = 4
+// acceptBatch is how many accept4 calls one wakeup may make. Accepting
+// until EAGAIN costs a lone connection a second accept4 that finds the
+// queue empty; a batch of one never makes that call, and a burst costs one
+// more (cheap) pass through epoll_wait per connection. Measured with
+// Connection: close (16 connections, scripts/bench.sh): a batch of 4 made
+// 1.76 accept4 and 1.39 epoll_wait per request, a batch of 1 made 1.00 and
+// 1.63, fewer syscalls in all, at the same requests/s (21.3k either way).
+// notes/06-performance.md has the figures.
+const acceptBatch = 1
 
 func (l *loop) accept() (int, netip.AddrPort, error) {
-	fd, sa, err := unix.Accept4(l.listenFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+	fd, peer, err := rawAccept4(l.listenFD)
 	l.stats.accepts.inc()
 	if l.trace.On() {
 		l.trace.Call("accept4("+itoa(l.listenFD)+", ..., SOCK_CLOEXEC|SOCK_NONBLOCK)", fd, err)
 	}
-	if err != nil {
-		return -1, netip.AddrPort{}, err
-	}
-	return fd, sock.AddrPort(sa), nil
+	return fd, peer, err
 }
 
 // open1 starts serving a new connection, unless the server is at its
@@ -67,8 +68,11 @@ func (l *loop) accept() (int, netip.AddrPort, error) {
 func (l *loop) open1(fd int, peer netip.AddrPort) {
 	if max := l.cfg.MaxConns; max > 0 && l.srv.open.Load() >= int64(max) {
 		l.stats.rejected.inc()
-		unix.Write(fd, tooManyConnections) // a fresh socket's buffer has room
-		unix.Close(fd)
+		n, err := unix.Write(fd, tooManyConnections) // a fresh socket's buffer has room
+		if l.trace.On() {
+			l.trace.Call(traceIO("write", fd, tooManyConnections, n), n, err)
+		}
+		l.closeFD(fd)
 		return
 	}
 	l.srv.open.Add(1)
@@ -109,6 +113,9 @@ var tooManyConnections = func() []byte {
 
 func (l *loop) openSpare() {
 	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if l.trace.On() {
+		l.trace.Call(`openat(AT_FDCWD, "/dev/null", O_RDONLY|O_CLOEXEC)`, fd, err)
+	}
 	if err != nil {
 		fd = -1
 	}
@@ -124,11 +131,11 @@ func (l *loop) outOfDescriptors() bool {
 		l.pauseAccepting()
 		return false
 	}
-	unix.Close(l.spareFD)
+	l.closeFD(l.spareFD)
 	l.spareFD = -1
 	fd, _, err := l.accept()
 	if err == nil {
-		unix.Close(fd)
+		l.closeFD(fd)
 		l.stats.shed.inc()
 	}
 	l.openSpare()

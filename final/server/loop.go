@@ -192,10 +192,7 @@ func (l *loop) closeConn(c *conn) {
 	if c.timer != nil {
 		c.timer.remove(c)
 	}
-	unix.Close(c.fd)
-	if l.trace.On() {
-		l.trace.Call("close("+itoa(c.fd)+")", 0, nil)
-	}
+	l.closeFD(c.fd)
 	l.releaseInput(c)
 	if c.out != nil {
 		l.outputs.put(c.out) // closes any file still being sent
@@ -239,11 +236,11 @@ func (l *loop) closeAll() {
 	l.conns.each(l.closeConn)
 	l.closeListener()
 	l.srv.wakeMu.Lock()
-	unix.Close(l.wakeFD)
+	l.closeFD(l.wakeFD)
 	l.wakeFD = -1
 	l.srv.wakeMu.Unlock()
 	if l.spareFD >= 0 {
-		unix.Close(l.spareFD)
+		l.closeFD(l.spareFD)
 		l.spareFD = -1
 	}
 	l.poller.Close()
@@ -252,11 +249,16 @@ func (l *loop) closeAll() {
 
 func (l *loop) closeListener() {
 	if l.listenFD >= 0 {
-		unix.Close(l.listenFD)
-		if l.trace.On() {
-			l.trace.Call("close("+itoa(l.listenFD)+")", 0, nil)
-		}
+		l.closeFD(l.listenFD)
 		l.listenFD = -1
+	}
+}
+
+// closeFD closes a descriptor the loop owns, and tells -trace.
+func (l *loop) closeFD(fd int) {
+	err := unix.Close(fd)
+	if l.trace.On() {
+		l.trace.Call("close("+itoa(fd)+")", 0, err)
 	}
 }
 

@@ -47,7 +47,7 @@ func (l *loop) onReadable(c *conn) {
 
 func (l *loop) read(fd int, b []byte) (int, error) {
 	for {
-		n, err := unix.Read(fd, b)
+		n, err := rawRead(fd, b)
 		l.stats.reads.inc()
 		if l.trace.On() {
 			l.trace.Call(traceIO("read", fd, b, n), n, err)
@@ -154,8 +154,12 @@ func (l *loop) serve(c *conn) {
 	l.runHandler(w, r)
 
 	closeAfter := !head.KeepAlive || w.closeIt || l.draining
+	sent := w.bodySize() // for the log: queueResponse hands any file on
+	if r.IsHead() {
+		sent = 0
+	}
 	l.queueResponse(c, w, r.IsHead(), closeAfter, head.Minor == 0 && head.KeepAlive)
-	l.log.request(l, c, head.Method, head.Target, head.Version, w.status, w.bodySize())
+	l.log.request(l, c, head.Method, head.Target, head.Version, w.status, sent)
 	c.head, c.body, c.bodyAt = nil, nil, nil
 	c.requests++
 	l.stats.requests.inc()
@@ -184,7 +188,7 @@ func (l *loop) queueResponse(c *conn, w *ResponseWriter, headOnly, closeAfter, k
 	c.out.buf = w.appendResponse(c.out.buf, l.clock.date, headOnly, closeAfter, keepAliveFor10)
 	if w.file != nil {
 		if headOnly {
-			unix.Close(w.file.fd)
+			l.closeFD(w.file.fd)
 		} else {
 			w.file.at = len(c.out.buf)
 			c.out.files = append(c.out.files, *w.file)

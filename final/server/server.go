@@ -158,7 +158,9 @@ func (s *Server) newLoop(id int, addr string) (*loop, error) {
 	if id == 0 {
 		s.addr = ln.Addr
 	}
-	if l.wakeFD, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+	l.wakeFD, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	l.trace.Call("eventfd2(0, EFD_CLOEXEC|EFD_NONBLOCK)", l.wakeFD, err)
+	if err != nil {
 		l.closeAll()
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}

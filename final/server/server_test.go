@@ -323,3 +323,19 @@ func TestStaleEventsAreDropped(t *testing.T) {
 		t.Fatal("a stale tag found the new connection, or the new tag did not")
 	}
 }
+
+// Found while writing note 04: a pipelined batch whose answers pass
+// MaxOutput, sent by a client that reads them all at once, must be answered
+// in full, though no new bytes arrive to wake the loop for the rest.
+func TestPipelinedBatchPastTheOutputCapIsAllAnswered(t *testing.T) {
+	s := startServer(t, Config{MaxOutput: 4 << 10, Loops: 1})
+	c := dial(t, s)
+	const requests = 400
+	io.WriteString(c, strings.Repeat(get, requests))
+	br := bufio.NewReader(c)
+	for i := 0; i < requests; i++ {
+		if r := readReply(t, br, "GET"); r.status != 200 {
+			t.Fatalf("response %d: %d", i, r.status)
+		}
+	}
+}

@@ -37,7 +37,10 @@ func (s *Server) wakeAll() {
 
 func (l *loop) onWake() {
 	var counter [8]byte
-	unix.Read(l.wakeFD, counter[:]) // reset the eventfd, or it stays readable
+	n, err := unix.Read(l.wakeFD, counter[:]) // reset the eventfd, or it stays readable
+	if l.trace.On() {
+		l.trace.Call("read("+itoa(l.wakeFD)+", ..., 8)", n, err)
+	}
 	switch {
 	case l.srv.stopNow.Load():
 		l.stopped = true

@@ -111,7 +111,7 @@ func (l *loop) writeOut(c *conn) error {
 			}
 			continue
 		}
-		unix.Close(f.fd)
+		l.closeFD(f.fd)
 		o.files = o.files[1:]
 	}
 }
@@ -122,7 +122,7 @@ const sendfileChunk = 1 << 20
 
 func (l *loop) write(fd int, b []byte) (int, error) {
 	for {
-		n, err := unix.Write(fd, b)
+		n, err := rawWrite(fd, b)
 		l.stats.writes.inc()
 		if l.trace.On() {
 			l.trace.Call(traceIO("write", fd, b, n), n, err)
@@ -170,7 +170,7 @@ func (l *loop) sendfile(fd int, f *fileSend) (int, error) {
 // requests (EPOLLIN) when everything went out, EPOLLOUT when the socket
 // is full. It returns false if the connection was closed.
 func (l *loop) flush(c *conn) bool {
-	if c.out != nil {
+	for c.out != nil {
 		err := l.writeOut(c)
 		switch {
 		case err == errSocketFull:
@@ -183,6 +183,12 @@ func (l *loop) flush(c *conn) bool {
 		}
 		l.outputs.put(c.out)
 		c.out = nil
+		// All written. process stops at MaxOutput, so complete requests may
+		// still wait in the input; answer them now, because no new bytes
+		// may ever come to make epoll report this socket again.
+		if c.in != nil && c.in.len() > 0 && !c.lastReply && !c.closing {
+			l.process(c)
+		}
 	}
 	switch {
 	case c.lastReply && !c.closing:
@@ -208,7 +214,15 @@ func (l *loop) flush(c *conn) bool {
 func (l *loop) startClosing(c *conn) bool {
 	c.closing = true
 	l.releaseInput(c)
-	if c.peerClosed || unix.Shutdown(c.fd, unix.SHUT_WR) != nil {
+	if c.peerClosed {
+		l.closeConn(c)
+		return false
+	}
+	err := unix.Shutdown(c.fd, unix.SHUT_WR)
+	if l.trace.On() {
+		l.trace.Call("shutdown("+itoa(c.fd)+", SHUT_WR)", 0, err)
+	}
+	if err != nil { // ENOTCONN: the client is gone already
 		l.closeConn(c)
 		return false
 	}
