@@ -9,6 +9,10 @@
 #
 #   scripts/bench-idle.sh           # 1,000 and 10,000 connections
 #   scripts/bench-idle.sh --quick   # 200 and 1,000
+#
+# As with bench.sh, FINAL_BIN measures another build of final and
+# BENCH_SERVERS=final leaves net/http out:
+#   FINAL_BIN=bin/final-before BENCH_SERVERS=final scripts/bench-idle.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
 COUNTS="1000 10000"
@@ -23,7 +27,12 @@ if [ "$(ulimit -n)" -lt $((max + 100)) ]; then
 	exit 1
 fi
 
-build final
+FINAL_BIN=${FINAL_BIN:-}
+SERVERS=${BENCH_SERVERS:-final nethttp}
+if [ -z "$FINAL_BIN" ]; then
+	build final
+	FINAL_BIN=bin/final
+fi
 printf '$ (cd scripts && GOWORK=off go build -o ../bin/nethttp ./bench/nethttp && GOWORK=off go build -o ../bin/idleclient ./bench/idleclient)\n'
 (cd scripts && GOWORK=off go build -o ../bin/nethttp ./bench/nethttp && GOWORK=off go build -o ../bin/idleclient ./bench/idleclient)
 
@@ -53,9 +62,9 @@ hold() {
 }
 
 : >"$WORK/idle.tsv"
-for server in final nethttp; do
+for server in $SERVERS; do
 	if [ "$server" = final ]; then
-		start_server final env GOMAXPROCS=1 bin/final -addr 127.0.0.1:0 -loops 1 -quiet -idle-timeout 10m -max-conns 100000
+		start_server final env GOMAXPROCS=1 "$FINAL_BIN" -addr 127.0.0.1:0 -loops 1 -quiet -idle-timeout 10m -max-conns 100000
 	else
 		start_server nethttp env GOMAXPROCS=1 bin/nethttp -addr 127.0.0.1:0
 	fi
@@ -66,6 +75,7 @@ for server in final nethttp; do
 	stop_server "$PID"
 done
 
+[ "$SERVERS" = "final nethttp" ] || exit 0 # a partial run: nothing to compare
 say "per idle connection, final against net/http"
 awk '{ kib[$1 " " $2] = $3 } END {
 	k = split("'"$COUNTS"'", counts, " ")

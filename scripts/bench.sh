@@ -17,6 +17,8 @@
 # To measure a change before and after, build each version and point the
 # script at it (without net/http, if only the two versions matter):
 #   FINAL_BIN=bin/final-before BENCH_SERVERS=final scripts/bench.sh
+# and BENCH_CASES picks cases (keepalive pipelined close sweep):
+#   FINAL_BIN=bin/final-before BENCH_SERVERS=final BENCH_CASES="keepalive close" scripts/bench.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -40,6 +42,7 @@ RESULTS=$WORK/results.tsv
 
 FINAL_BIN=${FINAL_BIN:-}
 SERVERS=${BENCH_SERVERS:-nethttp final}
+CASES=${BENCH_CASES:-keepalive pipelined close sweep}
 if [ -z "$FINAL_BIN" ]; then
 	build final
 	FINAL_BIN=bin/final
@@ -122,11 +125,13 @@ for server in $SERVERS; do
 		start_server nethttp taskset -c 0 env GOMAXPROCS=1 bin/nethttp -addr 127.0.0.1:0
 	fi
 	say "$server: keep-alive, pipelined, Connection: close, then the sweep (req/s p50us p99us cpu-us/req)"
-	bench "$server" keepalive 64
-	bench "$server" pipelined 256 -s "$WORK/pipeline.lua"
-	bench "$server" close 16 -H "Connection: close"
-	for conns in $SWEEP; do
-		bench "$server" sweep "$conns"
+	for case in $CASES; do
+		case $case in
+		keepalive) bench "$server" keepalive 64 ;;
+		pipelined) bench "$server" pipelined 256 -s "$WORK/pipeline.lua" ;;
+		close) bench "$server" close 16 -H "Connection: close" ;;
+		sweep) for conns in $SWEEP; do bench "$server" sweep "$conns"; done ;;
+		esac
 	done
 	if [ "$server" = final ]; then
 		run_sh "curl -s http://$ADDR/stats | grep -E '\"(requests|epoll_wait|read|write|accept4|heap_allocs_per_request)\"'"
@@ -147,7 +152,7 @@ awk -F'\t' '
 	}' "$RESULTS"
 echo "# cpu ratio: net/http's CPU per request divided by final's (3 means a third of the CPU)"
 
-if [ "$SERVERS" != "nethttp final" ]; then
+if [ "$SERVERS" != "nethttp final" ] || [ "$CASES" != "keepalive pipelined close sweep" ]; then
 	exit 0 # a partial run: no chart
 fi
 printf '$ (cd scripts && GOWORK=off go run ./bench/chart) < results.tsv > %s\n' "$CHART"

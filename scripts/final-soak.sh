@@ -35,13 +35,19 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status"; }
 # settle brings the server to the same resting state before each
 # measurement: the loops' pools give back half their spare buffers each
 # second, and /stats?gc=1 collects garbage and returns free memory to the
-# OS. Once RSS stops falling (or after 10 s) the figures are comparable.
+# OS. Once RSS holds still for three readings in a row (or after 15 s) the
+# figures are comparable.
 settle() {
-	local last=0 now
-	for ((i = 0; i < 10; i++)); do
+	local last=0 now steady=0
+	for ((i = 0; i < 15 && steady < 3; i++)); do
 		curl -s "http://$ADDR/stats?gc=1" >/dev/null
 		now=$(rss_kib)
-		[ "$now" -ge "$last" ] && [ "$last" -gt 0 ] && break
+		# steady: within 1% of the reading before
+		if [ "$last" -gt 0 ] && [ $((now > last ? now - last : last - now)) -le $((last / 100)) ]; then
+			steady=$((steady + 1))
+		else
+			steady=0
+		fi
 		last=$now
 		sleep 1
 	done
@@ -57,11 +63,13 @@ soak_round() {
 	wait "$wrk_pid"
 }
 
-say "warm-up: 3 seconds of the same mix, so the start figures are those of a server that has met it"
+WARMUP=10
+[ "$QUICK" = 1 ] && WARMUP=2
+say "warm-up: $WARMUP seconds of the same mix, so the start figures are those of a server that has met it"
 # The first contact with hundreds of connections grows the Go runtime's own
 # structures once; the soak asks whether the server comes back to its warm
 # resting state after a long run, which is what a leak would prevent.
-soak_round 3 >/dev/null
+soak_round "$WARMUP" >/dev/null
 settle
 start_fds=$(fds) start_rss=$(rss_kib)
 echo "# start: $start_fds descriptors, RSS $start_rss KiB"

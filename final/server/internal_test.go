@@ -3,9 +3,12 @@
 package server
 
 import (
+	"net"
 	"net/netip"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 var netipZero netip.AddrPort
@@ -55,5 +58,46 @@ func TestBufferMakeRoomKeepsThePinnedHead(t *testing.T) {
 	b.makeRoom(100, 8) // must grow: the head's bytes stay valid in the old array
 	if string(head) != "HEAD...." || string(b.b[:8]) != "HEAD...." || string(b.unread()) != "NEXT" || len(b.b) < 112 {
 		t.Fatalf("after growing: head %q, unread %q, size %d", head, b.unread(), len(b.b))
+	}
+}
+
+// A response in two writes (a head, then sendfile) must not wait for the
+// client's delayed ACK: every accepted socket needs TCP_NODELAY, and gets
+// it from the listener. The loops are not running here, so the test can
+// accept the connection itself and look.
+func TestAcceptedSocketsHaveNoDelay(t *testing.T) {
+	s, err := New(Config{Addr: "127.0.0.1:0", Loops: 1, Handler: HandlerFunc(testHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeLoops()
+	c, err := net.DialTimeout("tcp", s.Addr().String(), patience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	listenFD := s.loops[0].listenFD
+	pollListener(t, listenFD) // the connection is queued: Dial has returned
+	fd, _, err := rawAccept4(listenFD)
+	if err != nil {
+		t.Fatalf("accept4: %v", err)
+	}
+	defer unix.Close(fd)
+	for _, x := range []struct {
+		name string
+		fd   int
+	}{{"listener", listenFD}, {"accepted socket", fd}} {
+		on, err := unix.GetsockoptInt(x.fd, unix.IPPROTO_TCP, unix.TCP_NODELAY)
+		if err != nil || on == 0 {
+			t.Errorf("%s: TCP_NODELAY = %d, %v; want it on", x.name, on, err)
+		}
+	}
+}
+
+// pollListener waits (at most patience) until the listener is readable.
+func pollListener(t *testing.T, fd int) {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	if _, err := unix.Poll(fds, int(patience/time.Millisecond)); err != nil && err != unix.EINTR {
+		t.Fatalf("poll: %v", err)
 	}
 }
