@@ -101,7 +101,7 @@ for i in "${!inflight[@]}"; do
 	timeout 5 cat <&"${inflight[i]}" | tr -d '\r' >"$WORK/answer.$i" || true
 done
 echo "# the first answer:"
-printf '$ cat answer.1\n'
+printf '$ cat answer.0\n'
 cat "$WORK/answer.0"
 echo
 ok=0 whole=0

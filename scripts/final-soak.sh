@@ -7,7 +7,8 @@
 # file. After a short warm-up of the same mix, and again after the soak,
 # the script reads the server's descriptor count and RSS (once the server
 # has settled: /stats?gc=1 collects garbage and returns free memory to the
-# OS) and checks both are back within 10% of the start.
+# OS) and checks that the descriptors are back to their start count and RSS
+# within 10% of its start.
 #
 #   scripts/final-soak.sh            # 30 seconds
 #   scripts/final-soak.sh --quick    # 3 seconds
@@ -106,5 +107,5 @@ kill -0 "$PID" 2>/dev/null || {
 	echo "FAIL: the server died"
 	ok=0
 }
-[ "$ok" = 1 ] && echo "ok: descriptors and RSS back within 10% of the start; the server is alive"
+[ "$ok" = 1 ] && echo "ok: descriptors back to the start, RSS within 10% of it; the server is alive"
 [ "$ok" = 1 ]

@@ -5,6 +5,7 @@ package server
 import (
 	"net/netip"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -142,10 +143,28 @@ func (l *loop) outOfDescriptors() bool {
 	return err == nil
 }
 
+// A loop pauses accepting when even its spare is gone: another loop, or a
+// static file's open, took the number it had just freed. A close of one of
+// its own connections resumes it (closeConn), but a loop with no
+// connections has nothing to close; so a paused loop also tries again
+// every retryAcceptEvery. That is a few wakeups a second while the process
+// is out of descriptors: not a spin, and never a loop that stops for good.
+const retryAcceptEvery = int64(250 * time.Millisecond)
+
 func (l *loop) pauseAccepting() {
 	l.paused = true
+	l.pausedAt = l.now
 	l.stats.epollCtls.inc()
 	l.poller.Modify(l.listenFD, 0, 0)
+}
+
+// retryAccepting resumes a loop paused for long enough (see above). If
+// descriptors are still short, the next accept4 says EMFILE again and the
+// loop pauses for another retryAcceptEvery.
+func (l *loop) retryAccepting() {
+	if l.paused && l.now-l.pausedAt >= retryAcceptEvery {
+		l.resumeAccepting()
+	}
 }
 
 func (l *loop) resumeAccepting() {

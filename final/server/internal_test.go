@@ -101,3 +101,50 @@ func pollListener(t *testing.T, fd int) {
 		t.Fatalf("poll: %v", err)
 	}
 }
+
+// A loop that paused accepting because even its spare descriptor was gone
+// must try again by itself: with no connection of its own, no close would
+// ever resume it, and every client hashed to its listener would wait for
+// ever. The loop is driven by hand here, its clock set by the test.
+func TestPausedAcceptingIsRetried(t *testing.T) {
+	s, err := New(Config{Addr: "127.0.0.1:0", Loops: 1, Handler: HandlerFunc(testHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeLoops()
+	l := s.loops[0]
+	l.pauseAccepting()
+	if wait := l.waitMillis(); wait <= 0 || wait > int(retryAcceptEvery/int64(time.Millisecond)) {
+		t.Fatalf("paused: epoll_wait timeout %d ms, want a retry within %v", wait, time.Duration(retryAcceptEvery))
+	}
+	c, err := net.DialTimeout("tcp", s.Addr().String(), patience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if listenerReported(t, l, 0) {
+		t.Fatal("a paused listener was reported")
+	}
+	l.now += retryAcceptEvery
+	l.retryAccepting()
+	if l.paused {
+		t.Fatal("still paused after retryAcceptEvery")
+	}
+	if !listenerReported(t, l, int(patience/time.Millisecond)) {
+		t.Fatal("the listener is not watched again: the waiting client would never be accepted")
+	}
+}
+
+// listenerReported waits up to ms for epoll to report l's listener.
+func listenerReported(t *testing.T, l *loop, ms int) bool {
+	events, err := l.poller.Wait(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range events {
+		if int(ev.Fd) == l.listenFD {
+			return true
+		}
+	}
+	return false
+}

@@ -24,9 +24,10 @@ type loop struct {
 	handler  Handler
 	poller   *poll.Poller
 	listenFD int
-	wakeFD   int // eventfd: Shutdown and Close write to it to wake us
-	spareFD  int // held for EMFILE (accept.go)
-	paused   bool
+	wakeFD   int   // eventfd: Shutdown and Close write to it to wake us
+	spareFD  int   // held for EMFILE (accept.go)
+	paused   bool  // not accepting: out of descriptors, even the spare
+	pausedAt int64 // when it paused, on the l.now clock
 
 	conns   connTable
 	open    int // connections open on this loop
@@ -71,6 +72,7 @@ func (l *loop) run() error {
 			l.handle(events[i])
 		}
 		l.timers.expire(l.now, l.onTimeout)
+		l.retryAccepting()
 		l.trimPools()
 		if l.draining {
 			l.drainCheck()
@@ -111,20 +113,35 @@ func (l *loop) poolsAboveFloor() bool {
 }
 
 // waitMillis is how long epoll_wait may sleep: until the next timeout, the
-// drain deadline while draining, and no more than a second while the pools
-// have something to give back.
+// drain deadline while draining, no more than a second while the pools
+// have something to give back, and until the next try while accepting is
+// paused.
 func (l *loop) waitMillis() int {
 	wait := l.timers.waitMillis(l.now)
-	if l.poolsAboveFloor() && (wait < 0 || wait > int(trimEvery/int64(time.Millisecond))) {
-		wait = int(trimEvery / int64(time.Millisecond))
+	if l.poolsAboveFloor() {
+		wait = sooner(wait, int(trimEvery/int64(time.Millisecond)))
+	}
+	if l.paused {
+		wait = sooner(wait, l.millisUntil(l.pausedAt+retryAcceptEvery))
 	}
 	if l.draining {
-		untilEnd := int(max(0, (l.drainEnd-l.now+int64(time.Millisecond)-1)/int64(time.Millisecond)))
-		if wait < 0 || untilEnd < wait {
-			wait = untilEnd
-		}
+		wait = sooner(wait, l.millisUntil(l.drainEnd))
 	}
 	return wait
+}
+
+// sooner picks the shorter of two epoll_wait timeouts, where -1 is none.
+func sooner(wait, other int) int {
+	if wait < 0 || other < wait {
+		return other
+	}
+	return wait
+}
+
+// millisUntil is the time left until t, rounded up: epoll_wait counts whole
+// milliseconds, and waking early would only cost another wait.
+func (l *loop) millisUntil(t int64) int {
+	return int(max(0, (t-l.now+int64(time.Millisecond)-1)/int64(time.Millisecond)))
 }
 
 // tick reads the clocks once per wakeup: the monotonic one for deadlines,
