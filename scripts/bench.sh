@@ -134,7 +134,7 @@ for server in $SERVERS; do
 		esac
 	done
 	if [ "$server" = final ]; then
-		run_sh "curl -s http://$ADDR/stats | grep -E '\"(requests|epoll_wait|read|write|accept4|heap_allocs_per_request)\"'"
+		run_sh "curl -s http://$ADDR/stats | grep -E '\"(requests|epoll_wait|read|write|accept4|heap_allocs_per_request)\"' | tail -n 6"
 	fi
 	stop_server "$PID"
 done
