@@ -5,8 +5,9 @@
 // sendfile, timeouts and a graceful shutdown, built from the three steps.
 //
 //	go run ./final [-addr :8080] [-loops N] [-root DIR] [-trace] [-quiet]
-//	               [-idle-timeout D] [-header-timeout D] [-drain-timeout D]
-//	               [-max-header-bytes N] [-max-body-bytes N] [-max-conns N]
+//	               [-idle-timeout D] [-header-timeout D] [-body-timeout D]
+//	               [-write-timeout D] [-drain-timeout D] [-max-conns N]
+//	               [-max-header-bytes N] [-max-body-bytes N] [-cpuprofile FILE]
 package main
 
 import (

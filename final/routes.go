@@ -6,7 +6,8 @@ import (
 	"epollhttp/final/server"
 )
 
-// routes are the course's routes (COURSE.md), built on the router.
+// routes are the course's routes, built on the router; the home page
+// (index) links each of them.
 func routes(rt *router, static *staticFiles, stats *statsPage) {
 	rt.handle("GET", "/", index)
 	rt.handle("GET", "/plaintext", plaintext)

@@ -139,6 +139,12 @@ for server in $SERVERS; do
 	stop_server "$PID"
 done
 
+if [[ " $SERVERS " != *" nethttp "* ]]; then
+	# A run of final alone (a before-and-after): no ratios to print.
+	say "results: final alone (case conns req/s p50us p99us cpu-us/req)"
+	awk -F'\t' '{ printf "%-10s %6s %12.0f %8.0f %8.0f %8.2fus\n", $2, $3, $4, $5, $6, $7 }' "$RESULTS"
+	exit 0
+fi
 say "results: final against net/http, same machine, same run"
 awk -F'\t' '
 	$1 == "nethttp" { base[$2 "/" $3] = $4; basecpu[$2 "/" $3] = $7; basep99[$2 "/" $3] = $6 }

@@ -84,8 +84,8 @@ attempt "Transfer-Encoding, then Content-Length" \
 	"${POST}Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" \
 	"the same disagreement, for a pair where one side takes whichever framing field comes last"
 attempt "two Content-Length fields" \
-	"${POST}Content-Length: 4\r\nContent-Length: 40\r\n\r\nbody" \
-	"one takes the first (4) and answers the GET after the body; the other takes the last (40) and swallows the GET as body"
+	"${POST}Content-Length: 4\r\nContent-Length: 38\r\n\r\nbody" \
+	"one takes the first (4) and answers the GET after the body; the other takes the last (38) and swallows the GET as body"
 attempt "the same Content-Length twice" \
 	"${POST}Content-Length: 4\r\nContent-Length: 4\r\n\r\nbody" \
 	"RFC 9110 §8.6 lets a recipient accept identical repeats; a front end that forwards both relies on every hop behind it doing the same, and one that refuses or merges them differently frames the stream its own way"

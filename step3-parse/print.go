@@ -13,7 +13,7 @@ import (
 )
 
 // printer writes what the parser found, as text for a person or as one JSON
-// object per line for a program (the shapes are fixed in COURSE.md).
+// object per line for a program (notes/03-parse.md shows both shapes).
 type printer struct {
 	w     io.Writer
 	json  bool
