@@ -136,6 +136,19 @@ func TestUnknownPathAndWrongMethod(t *testing.T) {
 			t.Errorf("%s %s: %d Allow %q, want 405 Allow %q", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), tt.allow)
 		}
 	}
+	// A method nobody defined, or a known one in the wrong case (methods
+	// are case-sensitive), is not implemented at all: 501, not 405.
+	for _, method := range []string{"FOO", "get"} {
+		req, _ := http.NewRequest(method, base+"/plaintext", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 501 {
+			t.Errorf("%s /plaintext: %d, want 501", method, resp.StatusCode)
+		}
+	}
 	req, _ := http.NewRequest("HEAD", base+"/plaintext", nil)
 	resp, err := client.Do(req)
 	if err != nil {

@@ -97,8 +97,25 @@ func (rt *router) Serve(w *server.ResponseWriter, r *server.Request) {
 		w.SetHeader("Allow", route.allow)
 		return
 	}
+	if !knownMethod(method) {
+		// 405 says "this resource refuses a method the server knows"; a
+		// method the server has never heard of (or "get": methods are
+		// case-sensitive) is 501 (RFC 9110 §9.1, §15.6.2).
+		w.Text(501, "method "+method+" is not implemented\n")
+		return
+	}
 	w.SetHeader("Allow", route.allow)
 	w.Text(405, "method "+string(r.Method)+" not allowed on "+string(r.Path)+"; allowed: "+route.allow+"\n")
+}
+
+// knownMethod reports whether RFC 9110 §9 (or RFC 5789, PATCH) defines the
+// method: the ones a route may refuse with 405.
+func knownMethod(m string) bool {
+	switch m {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH":
+		return true
+	}
+	return false
 }
 
 // serveNoPath answers the two targets that are not paths: "OPTIONS *"

@@ -32,10 +32,12 @@ type conn struct {
 	requests   int    // requests answered on this connection
 
 	// Timers (timers.go): at most one deadline runs at a time.
-	timer       *timeoutList
-	deadline    int64 // monotonic nanoseconds
-	prev, next  *conn
-	lingerBytes int // input discarded while closing
+	timer        *timeoutList
+	deadline     int64 // monotonic nanoseconds
+	timedRequest int   // c.requests when the clock started: whose clock it is
+	prev, next   *conn
+	unsentMark   int // bytes in the socket when the write clock started
+	lingerBytes  int // input discarded while closing
 }
 
 // busy reports whether the connection is in the middle of something: a

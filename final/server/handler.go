@@ -49,7 +49,9 @@ func (r *Request) Header(name string) []byte {
 func (r *Request) IsHead() bool { return string(r.Method) == "HEAD" }
 
 // setTarget splits the target into path and query. An absolute-form target
-// ("http://host/path") gives its path; "*" and CONNECT's host:port have none.
+// ("http://host/path?q") gives its path; its authority ends at the first
+// '/' or '?' (RFC 3986 §3.2), so "http://host?/x" has the empty path, "/",
+// and the query "/x". "*" and CONNECT's host:port have no path.
 func (r *Request) setTarget(target []byte) {
 	r.Target, r.Path, r.Query = target, nil, nil
 	path := target
@@ -57,10 +59,17 @@ func (r *Request) setTarget(target []byte) {
 		path = nil
 		if i := indexOf(target, "://"); i >= 0 {
 			rest := target[i+3:]
-			if j := indexByte(rest, '/'); j >= 0 {
-				path = rest[j:]
-			} else {
-				path = []byte("/")
+			end := 0
+			for end < len(rest) && rest[end] != '/' && rest[end] != '?' {
+				end++
+			}
+			switch {
+			case end == len(rest):
+				path = rootPath
+			case rest[end] == '?':
+				path, r.Query = rootPath, rest[end+1:]
+			default:
+				path = rest[end:]
 			}
 		}
 	}
@@ -69,6 +78,10 @@ func (r *Request) setTarget(target []byte) {
 	}
 	r.Path = path
 }
+
+// rootPath is the path of an absolute URI that has none: a shared slice,
+// so that such a target costs no allocation either. Nobody writes to it.
+var rootPath = []byte("/")
 
 func indexByte(b []byte, c byte) int {
 	for i := range b {

@@ -148,3 +148,24 @@ func listenerReported(t *testing.T, l *loop, ms int) bool {
 	}
 	return false
 }
+
+// The path is what the router sees; in an absolute-form target it starts
+// after the authority, which ends at the first '/' or '?'.
+func TestSetTargetSplitsPathAndQuery(t *testing.T) {
+	for _, tt := range []struct{ target, path, query string }{
+		{"/a/b?c=d", "/a/b", "c=d"},
+		{"/", "/", ""},
+		{"http://h/a?q", "/a", "q"},
+		{"http://h", "/", ""},
+		{"http://h?/stats", "/", "/stats"},
+		{"http://h:80?x", "/", "x"},
+		{"*", "", ""},
+		{"h:443", "", ""},
+	} {
+		var r Request
+		r.setTarget([]byte(tt.target))
+		if string(r.Path) != tt.path || string(r.Query) != tt.query {
+			t.Errorf("%q: path %q query %q, want %q and %q", tt.target, r.Path, r.Query, tt.path, tt.query)
+		}
+	}
+}

@@ -225,7 +225,7 @@ func (l *loop) onWritable(c *conn) {
 	if c.out != nil {
 		switch err := l.writeOut(c); {
 		case err == errSocketFull:
-			l.timers.write.restartOnProgress(c, l.now)
+			l.startWriteClock(c)
 			return
 		case err != nil:
 			l.closeConn(c)

@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -194,4 +196,74 @@ func TestShutdownFinishesWhatIsInFlight(t *testing.T) {
 	case <-time.After(patience):
 		t.Fatal("Serve did not return after the last connection closed")
 	}
+}
+
+// A pipelined stream in which every write ends one request and begins the
+// next is never idle and never complete, yet no request in it is slow. Each
+// request must get its own header (or body) time, counted from its own
+// first byte, not from the stream's.
+func TestEachPipelinedRequestGetsItsOwnTime(t *testing.T) {
+	limit := 2 * time.Second
+	s := startServer(t, Config{HeaderTimeout: limit, BodyTimeout: limit})
+	for _, tt := range []struct {
+		name, request string
+		cut           int // each write stops this many bytes before a request ends
+	}{
+		{"heads", get, 18},
+		{"bodies", "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789", 5},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := dial(t, s)
+			br := bufio.NewReader(c)
+			method := strings.Fields(tt.request)[0]
+			// 45 writes, 100 ms apart: 4.5 s of stream, more than twice the
+			// limit, with no request taking more than 100 ms to arrive.
+			const writes = 45
+			io.WriteString(c, tt.request[:len(tt.request)-tt.cut])
+			for i := 1; i < writes; i++ {
+				time.Sleep(100 * time.Millisecond)
+				io.WriteString(c, tt.request[len(tt.request)-tt.cut:]+tt.request[:len(tt.request)-tt.cut])
+				if r := readReply(t, br, method); r.status != 200 {
+					t.Fatalf("request %d of the stream: %d, want 200", i, r.status)
+				}
+			}
+		})
+	}
+}
+
+// The write timeout is for a client that takes nothing. One that reads
+// slowly but steadily may take longer than the timeout to free the third
+// of a socket buffer that EPOLLOUT waits for; it must not be cut off. This
+// client reads 4 KiB every 10 ms through a small receive buffer, for four
+// times the timeout, and must see neither an end of file nor a timeout.
+func TestSlowSteadyReaderIsNotCutOff(t *testing.T) {
+	limit := time.Second
+	s := startServer(t, Config{WriteTimeout: limit, Loops: 1})
+	d := net.Dialer{Timeout: patience, Control: func(_, _ string, raw syscall.RawConn) error {
+		var err error
+		raw.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return err
+	}}
+	c, err := d.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+	buf := make([]byte, 4096)
+	total := 0
+	for start := time.Now(); time.Since(start) < 4*limit; {
+		c.SetReadDeadline(time.Now().Add(patience))
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatalf("after %d bytes read steadily: %v (cut off as if it read nothing)", total, err)
+		}
+		total += n
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := Total(s.Stats()).Timeouts; got != 0 {
+		t.Fatalf("%d timeouts for a client that kept reading", got)
+	}
+	t.Logf("read %d KiB in %v without a timeout", total>>10, 4*limit)
 }

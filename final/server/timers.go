@@ -2,7 +2,11 @@
 
 package server
 
-import "time"
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
 
 // Timeouts without a timer per connection. Every timeout of one kind has the
 // same length, so a connection whose clock starts now expires after every
@@ -32,7 +36,7 @@ func (t *timeoutList) start(c *conn, now int64) {
 	if t.length <= 0 {
 		return
 	}
-	c.timer, c.deadline = t, now+t.length
+	c.timer, c.deadline, c.timedRequest = t, now+t.length, c.requests
 	c.prev, c.next = t.tail, nil
 	if t.tail != nil {
 		t.tail.next = c
@@ -42,18 +46,57 @@ func (t *timeoutList) start(c *conn, now int64) {
 	t.tail = c
 }
 
-// keep puts c on this list unless it is already there, so the clock runs
-// from the first time, not the last: a slowloris client that sends one byte
-// at a time must not be able to push its header deadline back.
+// keep puts c on this list unless it is already there for the same
+// request, so the clock runs from the request's first byte, not its last:
+// a slowloris client that sends one byte at a time must not be able to
+// push its header deadline back. A request answered since the clock
+// started means a new request: on a pipelined connection each one gets its
+// own time, however long the stream of them lasts.
 func (t *timeoutList) keep(c *conn, now int64) {
-	if c.timer != t {
+	if c.timer != t || c.timedRequest != c.requests {
 		t.start(c, now)
 	}
 }
 
-// restartOnProgress is for the write timeout: the clock restarts each time
-// the client takes some bytes, so only a client that takes none is cut off.
-func (t *timeoutList) restartOnProgress(c *conn, now int64) { t.start(c, now) }
+// The write timeout is for a client that takes none of our output. Its
+// clock starts each time the socket is full (EAGAIN), and epoll says
+// EPOLLOUT only when a third of the socket's send buffer is free again;
+// with the megabytes Linux gives a loopback or fast connection, a client
+// that reads slowly but steadily can take longer than the timeout to free
+// that much. So when the clock runs out, the loop asks the kernel how many
+// bytes still wait in the socket (SIOCOUTQ, tcp(7)): fewer than when the
+// clock started means the client is reading, and the clock starts again.
+
+// startWriteClock starts the write timeout and notes what the socket holds.
+func (l *loop) startWriteClock(c *conn) {
+	l.timers.write.start(c, l.now)
+	c.unsentMark = l.unsentBytes(c.fd)
+}
+
+// stillReading reports whether the client took bytes since the write clock
+// started; if so it restarts the clock from what the socket holds now.
+func (l *loop) stillReading(c *conn) bool {
+	now := l.unsentBytes(c.fd)
+	if now < 0 || now >= c.unsentMark {
+		return false
+	}
+	l.timers.write.start(c, l.now)
+	c.unsentMark = now
+	return true
+}
+
+// unsentBytes is the number of bytes in the socket's send queue, sent but
+// not acknowledged or not yet sent; -1 if the kernel will not say.
+func (l *loop) unsentBytes(fd int) int {
+	n, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
+	if l.trace.On() {
+		l.trace.Call("ioctl("+itoa(fd)+", SIOCOUTQ, ["+itoa(n)+"])", 0, err)
+	}
+	if err != nil {
+		return -1
+	}
+	return n
+}
 
 func (t *timeoutList) remove(c *conn) {
 	if c.prev != nil {
@@ -147,6 +190,9 @@ func (l *loop) rearmTimer(c *conn) {
 // §15.5.9); an idle keep-alive connection, a client that does not read and
 // a close that lingered are just closed.
 func (l *loop) onTimeout(c *conn, t *timeoutList) {
+	if t == &l.timers.write && l.stillReading(c) {
+		return
+	}
 	l.stats.timeouts.inc()
 	if l.trace.On() {
 		l.trace.Printf("%s timeout: fd %d", t.name, c.fd)

@@ -175,7 +175,7 @@ func (l *loop) flush(c *conn) bool {
 		switch {
 		case err == errSocketFull:
 			l.watch(c, unix.EPOLLOUT)
-			l.timers.write.restartOnProgress(c, l.now)
+			l.startWriteClock(c)
 			return true
 		case err != nil:
 			l.closeConn(c)

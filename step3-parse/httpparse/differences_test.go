@@ -18,6 +18,8 @@ var stricterOnPurpose = map[string]string{
 	"too many header fields":                                "our limits (Limits); ReadRequest has none",
 	"malformed percent-encoding in the request-target":      "RFC 3986 §2.1 everywhere; ReadRequest skips the opaque part of an absolute URI",
 	"invalid authority in an absolute URI":                  "RFC 9110 §4.2.4 treats userinfo as an error; ReadRequest accepts it",
+	"an http URI needs //host":                              "RFC 9110 §4.2.1 MUST reject an http URI without a host; ReadRequest takes it as opaque",
+	"an http URI needs a host":                              "RFC 9110 §4.2.1 MUST reject an empty host; ReadRequest accepts it",
 	"method longer than any this server implements":         "we bound methods (501); ReadRequest does not",
 	"only HTTP/1.0 and HTTP/1.1 are served":                 "ReadRequest reads any HTTP/x.y; Go's server answers 505 later",
 	"invalid byte in the request-target":                    "we take visible ASCII only; ReadRequest takes bytes over 0x7F",

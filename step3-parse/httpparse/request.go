@@ -360,19 +360,43 @@ func checkTarget(method, target []byte) (int, string, int) {
 
 // checkAuthority checks the "//host:port" after an absolute URI's scheme
 // (which ends before at) with the rules for Host. That refuses userinfo
-// ("user@host"), which RFC 9110 §4.2.4 says to treat as an error.
+// ("user@host"), which RFC 9110 §4.2.4 says to treat as an error. An http
+// or https URI must have a host: one without ("http:x", "http:///x") is
+// invalid, and RFC 9110 §4.2.1 says a recipient MUST reject it.
 func checkAuthority(target []byte, at int) (int, string, int) {
+	web := asciiEqualFold(target[:at-1], "http") || asciiEqualFold(target[:at-1], "https")
 	if len(target) < at+2 || target[at] != '/' || target[at+1] != '/' {
+		if web {
+			return 400, "an http URI needs //host", at
+		}
 		return 0, "", 0 // no authority: an opaque URI, taken as it is
 	}
 	end := at + 2
 	for end < len(target) && target[end] != '/' && target[end] != '?' {
 		end++
 	}
-	if bad := badHostByte(target[at+2 : end]); bad >= 0 {
+	authority := target[at+2 : end]
+	if bad := badHostByte(authority); bad >= 0 {
 		return 400, "invalid authority in an absolute URI", at + 2 + bad
 	}
+	if web && (len(authority) == 0 || authority[0] == ':') {
+		return 400, "an http URI needs a host", at + 2
+	}
 	return 0, "", 0
+}
+
+// asciiEqualFold compares b with a lower-case ASCII word, ignoring case:
+// URI schemes are case-insensitive (RFC 3986 §3.1).
+func asciiEqualFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range b {
+		if b[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // badHostByte checks uri-host [":" port] (RFC 9110 §4.2.3, §7.2) and
