@@ -41,6 +41,9 @@ func staticRootForTest(t *testing.T) string {
 	must(t, os.Symlink(filepath.Join(base, "secret.txt"), filepath.Join(root, "escape.txt")))
 	must(t, os.Symlink("../secret.txt", filepath.Join(root, "escape-relative.txt")))
 	must(t, os.Symlink(base, filepath.Join(root, "escape-dir")))
+	must(t, os.WriteFile(filepath.Join(root, ".env"), []byte("SECRET=dotfile\n"), 0o644))
+	must(t, os.MkdirAll(filepath.Join(root, ".git"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, ".git", "config"), []byte("SECRET git config\n"), 0o644))
 	return root
 }
 
@@ -181,6 +184,10 @@ func TestStaticFilesNeverLeaveTheRoot(t *testing.T) {
 		"/static/sub/./../hello.txt",
 		"/static/%",
 		"/static/%zz",
+		"/static/.env",
+		"/static/%2eenv",
+		"/static/.git/config",
+		"/static/sub/../.git/config",
 	}
 	for _, path := range attempts {
 		c, err := net.Dial("tcp", s.Addr)

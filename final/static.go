@@ -52,6 +52,10 @@ func (s *staticFiles) serve(w *server.ResponseWriter, r *server.Request) {
 		w.Text(400, "bad path: "+problem+"\n")
 		return
 	}
+	if hidden(rel) {
+		w.Text(404, "not found\n")
+		return
+	}
 	if rel == "" || strings.HasSuffix(rel, "/") {
 		rel += "index.html"
 	}
@@ -170,6 +174,19 @@ func cleanPath(raw string) (string, string) {
 		}
 	}
 	return rel, ""
+}
+
+// hidden reports whether a path names a dotfile or goes through a dot
+// directory (.git, .env, .htpasswd): a root copied from a working tree often
+// holds them, and they are never meant for the web. The answer is 404, as
+// for a file that is not there: a 403 would confirm that it is.
+func hidden(rel string) bool {
+	for _, segment := range strings.Split(rel, "/") {
+		if strings.HasPrefix(segment, ".") {
+			return true
+		}
+	}
+	return false
 }
 
 func unhex(c byte) int {
