@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"sync"
 	"syscall"
 
 	"epollhttp/final/server"
@@ -82,9 +83,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
-	stopOnSignals(srv, stderr)
+	announcing := stopOnSignals(srv, stderr)
 	fmt.Fprintf(stdout, "final: listening on %s (%d loops, static files from %s)\n", srv.Addr(), srv.Loops(), describeRoot(dir))
 	err = srv.Serve()
+	announcing.Lock() // let the signal's line out first; never unlocked: we are leaving
 	total := server.Total(srv.Stats())
 	fmt.Fprintf(stderr, "final: served %d %s on %d %s; syscalls: epoll_wait=%d read=%d write=%d accept4=%d sendfile=%d epoll_ctl=%d\n",
 		total.Requests, plural(total.Requests, "request"), total.ConnectionsAll, plural(total.ConnectionsAll, "connection"),
@@ -100,19 +102,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 // stopOnSignals: the first SIGINT or SIGTERM starts a graceful shutdown
 // (requests in flight finish, up to -drain-timeout); a second one closes
 // everything at once; a third leaves without waiting for anything.
-func stopOnSignals(srv *server.Server, stderr io.Writer) {
+//
+// Each signal acts first and says so after: once "finishing requests in
+// flight" is printed, no new connection is served, which a test or an
+// operator may rely on. The server may finish in between (nothing was in
+// flight), so the returned mutex is held around act-and-say, and main takes
+// it before its own last line: the signal's line always comes first.
+func stopOnSignals(srv *server.Server, stderr io.Writer) *sync.Mutex {
+	var announcing sync.Mutex
 	signals := make(chan os.Signal, 3)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		sig := <-signals
-		fmt.Fprintf(stderr, "final: got %v: finishing requests in flight (send it again to stop at once)\n", sig)
+		announcing.Lock()
 		srv.Shutdown()
+		fmt.Fprintf(stderr, "final: got %v: finishing requests in flight (send it again to stop at once)\n", sig)
+		announcing.Unlock()
 		sig = <-signals
-		fmt.Fprintf(stderr, "final: got %v again: closing every connection now\n", sig)
+		announcing.Lock()
 		srv.Close()
+		fmt.Fprintf(stderr, "final: got %v again: closing every connection now\n", sig)
+		announcing.Unlock()
 		<-signals
 		os.Exit(1)
 	}()
+	return &announcing
 }
 
 // startCPUProfile samples where the CPU goes (pprof), for notes/06.

@@ -67,6 +67,12 @@ func (l *loop) accept() (int, netip.AddrPort, error) {
 // connection limit: then the client gets 503 and the connection is closed
 // at once, which costs far less than letting it wait for a slot.
 func (l *loop) open1(fd int, peer netip.AddrPort) {
+	if l.srv.draining.Load() {
+		// Shutdown began between acceptAll's check and this accept4: the
+		// client arrived after it, and gets a close, not an answer.
+		l.closeFD(fd)
+		return
+	}
 	if max := l.cfg.MaxConns; max > 0 && l.srv.open.Load() >= int64(max) {
 		l.stats.rejected.inc()
 		n, err := unix.Write(fd, tooManyConnections) // a fresh socket's buffer has room
