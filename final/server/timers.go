@@ -58,46 +58,6 @@ func (t *timeoutList) keep(c *conn, now int64) {
 	}
 }
 
-// The write timeout is for a client that takes none of our output. Its
-// clock starts each time the socket is full (EAGAIN), and epoll says
-// EPOLLOUT only when a third of the socket's send buffer is free again;
-// with the megabytes Linux gives a loopback or fast connection, a client
-// that reads slowly but steadily can take longer than the timeout to free
-// that much. So when the clock runs out, the loop asks the kernel how many
-// bytes still wait in the socket (SIOCOUTQ, tcp(7)): fewer than when the
-// clock started means the client is reading, and the clock starts again.
-
-// startWriteClock starts the write timeout and notes what the socket holds.
-func (l *loop) startWriteClock(c *conn) {
-	l.timers.write.start(c, l.now)
-	c.unsentMark = l.unsentBytes(c.fd)
-}
-
-// stillReading reports whether the client took bytes since the write clock
-// started; if so it restarts the clock from what the socket holds now.
-func (l *loop) stillReading(c *conn) bool {
-	now := l.unsentBytes(c.fd)
-	if now < 0 || now >= c.unsentMark {
-		return false
-	}
-	l.timers.write.start(c, l.now)
-	c.unsentMark = now
-	return true
-}
-
-// unsentBytes is the number of bytes in the socket's send queue, sent but
-// not acknowledged or not yet sent; -1 if the kernel will not say.
-func (l *loop) unsentBytes(fd int) int {
-	n, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
-	if l.trace.On() {
-		l.trace.Call("ioctl("+itoa(fd)+", SIOCOUTQ, ["+itoa(n)+"])", 0, err)
-	}
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
 func (t *timeoutList) remove(c *conn) {
 	if c.prev != nil {
 		c.prev.next = c.next
@@ -212,3 +172,43 @@ func (l *loop) onTimeout(c *conn, t *timeoutList) {
 var processStart = time.Now()
 
 func monotonic() int64 { return int64(time.Since(processStart)) }
+
+// The write timeout is for a client that takes none of our output. Its
+// clock starts each time the socket is full (EAGAIN), and epoll says
+// EPOLLOUT only when a third of the socket's send buffer is free again;
+// with the megabytes Linux gives a loopback or fast connection, a client
+// that reads slowly but steadily can take longer than the timeout to free
+// that much. So when the clock runs out, the loop asks the kernel how many
+// bytes still wait in the socket (SIOCOUTQ, tcp(7)): fewer than when the
+// clock started means the client is reading, and the clock starts again.
+
+// startWriteClock starts the write timeout and notes what the socket holds.
+func (l *loop) startWriteClock(c *conn) {
+	l.timers.write.start(c, l.now)
+	c.unsentMark = l.unsentBytes(c.fd)
+}
+
+// stillReading reports whether the client took bytes since the write clock
+// started; if so it restarts the clock from what the socket holds now.
+func (l *loop) stillReading(c *conn) bool {
+	now := l.unsentBytes(c.fd)
+	if now < 0 || now >= c.unsentMark {
+		return false
+	}
+	l.timers.write.start(c, l.now)
+	c.unsentMark = now
+	return true
+}
+
+// unsentBytes is the number of bytes in the socket's send queue, sent but
+// not acknowledged or not yet sent; -1 if the kernel will not say.
+func (l *loop) unsentBytes(fd int) int {
+	n, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
+	if l.trace.On() {
+		l.trace.Call("ioctl("+itoa(fd)+", SIOCOUTQ, ["+itoa(n)+"])", 0, err)
+	}
+	if err != nil {
+		return -1
+	}
+	return n
+}
