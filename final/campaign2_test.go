@@ -39,7 +39,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 		fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\nrequest-%04d", i)
 		conns[i] = c
 	}
-	waitUntil(t, "every request under way", func() bool {
+	servertest.WaitUntil(t, "every request under way", func() bool {
 		st := fetchStats(t, s.Addr)
 		return st.Total.ConnectionsOpen >= inFlight+1
 	})

@@ -88,19 +88,6 @@ func exchange(t *testing.T, addr, request string) string {
 	return string(answer)
 }
 
-// waitUntil polls cond (bounded): for state the server reaches soon after
-// the clients' last action.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(servertest.Patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 type regexpT = regexp.Regexp
 
 func regexpCompile(s string) *regexp.Regexp { return regexp.MustCompile(s) }

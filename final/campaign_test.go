@@ -154,7 +154,7 @@ func TestEMFILEFloodNeitherSpinsNorKills(t *testing.T) {
 	for _, c := range held {
 		c.Close()
 	}
-	waitUntil(t, "the server to serve again", func() bool {
+	servertest.WaitUntil(t, "the server to serve again", func() bool {
 		c, err := net.Dial("tcp", s.Addr)
 		if err != nil {
 			return false
@@ -176,7 +176,7 @@ func TestResetsAndNonReadersLeaveNothingBehind(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(root, "big.bin"), []byte(big), 0o644))
 	s := startFinal(t, "-quiet", "-root", root, "-write-timeout", "2s", "-header-timeout", "2s")
 	healthy(t, s.Addr)
-	base, baseFDs := fetchStats(t, s.Addr), serverFDs(t, s)
+	base, baseFDs := fetchStats(t, s.Addr), s.OpenFDs(t)
 
 	var wg sync.WaitGroup
 	attack := func(n int, f func(c *net.TCPConn)) {
@@ -220,21 +220,21 @@ func TestResetsAndNonReadersLeaveNothingBehind(t *testing.T) {
 		healthy(t, s.Addr)
 	}
 	wg.Wait()
-	waitUntil(t, "the write timeouts", func() bool { return fetchStats(t, s.Addr).Total.Timeouts >= uint64(len(nonReaders)) })
+	servertest.WaitUntil(t, "the write timeouts", func() bool { return fetchStats(t, s.Addr).Total.Timeouts >= uint64(len(nonReaders)) })
 	for _, c := range nonReaders {
 		c.Close()
 	}
-	waitUntil(t, "descriptors back to the start", func() bool { return serverFDs(t, s) <= baseFDs })
+	servertest.WaitUntil(t, "descriptors back to the start", func() bool { return s.OpenFDs(t) <= baseFDs })
 	// The loops' pools give back half their spare buffers each second,
 	// down to a floor of two per pool: that floor, and 10%, is the margin.
 	limit := base.HeapBytes + base.HeapBytes/10 + 256<<10
 	var after serverStats
-	waitUntil(t, "the live heap back within 10% + 256 KiB of the start", func() bool {
+	servertest.WaitUntil(t, "the live heap back within 10% + 256 KiB of the start", func() bool {
 		after = fetchStats(t, s.Addr)
 		return after.HeapBytes <= limit
 	})
 	t.Logf("resets: fds %d -> %d; heap %d KiB -> %d KiB; timeouts %d; connections %d",
-		baseFDs, serverFDs(t, s), base.HeapBytes>>10, after.HeapBytes>>10, after.Total.Timeouts, after.Total.ConnectionsAll)
+		baseFDs, s.OpenFDs(t), base.HeapBytes>>10, after.HeapBytes>>10, after.Total.Timeouts, after.Total.ConnectionsAll)
 	if after.Total.ConnectionsOpen != 1 { // this /stats request's own
 		t.Fatalf("%d connections still open", after.Total.ConnectionsOpen)
 	}

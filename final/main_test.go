@@ -98,7 +98,7 @@ func TestRoutes(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, `href="/plaintext"`) || !strings.Contains(body, "step1-socket") {
 		t.Errorf("GET /: %d, a page without the map of the course", resp.StatusCode)
 	}
-	resp, body = get(t, base+"/headers")
+	_, body = get(t, base+"/headers")
 	if !strings.HasPrefix(body, "GET /headers HTTP/1.1\n") || !strings.Contains(body, "User-Agent: Go-http-client/1.1") {
 		t.Errorf("GET /headers: %q", body)
 	}
@@ -269,19 +269,9 @@ func TestStatsJSON(t *testing.T) {
 	}
 }
 
-// serverFDs counts the child's open descriptors from /proc.
-func serverFDs(t *testing.T, s *servertest.Server) int {
-	t.Helper()
-	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
-}
-
 func TestNoDescriptorLeaks(t *testing.T) {
 	s := startFinal(t, "-quiet", "-root", staticRootForTest(t))
-	before := serverFDs(t, s)
+	before := s.OpenFDs(t)
 	for i := 0; i < 20; i++ {
 		c, err := net.Dial("tcp", s.Addr)
 		if err != nil {
@@ -303,9 +293,9 @@ func TestNoDescriptorLeaks(t *testing.T) {
 		c.Close()
 	}
 	deadline := time.Now().Add(servertest.Patience)
-	for serverFDs(t, s) > before {
+	for s.OpenFDs(t) > before {
 		if time.Now().After(deadline) {
-			t.Fatalf("descriptors: %d before, %d after every client left", before, serverFDs(t, s))
+			t.Fatalf("descriptors: %d before, %d after every client left", before, s.OpenFDs(t))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -181,12 +181,7 @@ func cleanPath(raw string) (string, string) {
 // holds them, and they are never meant for the web. The answer is 404, as
 // for a file that is not there: a 403 would confirm that it is.
 func hidden(rel string) bool {
-	for _, segment := range strings.Split(rel, "/") {
-		if strings.HasPrefix(segment, ".") {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(rel, ".") || strings.Contains(rel, "/.")
 }
 
 func unhex(c byte) int {

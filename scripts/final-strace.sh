@@ -31,29 +31,16 @@ fi
 BATCH=16
 REQ='GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n'
 
-# strace_server NAME: start bin/final under strace and set SERVER to the
-# server's own pid. strace started with a program ignores SIGTERM (so as not
-# to lose the end of the trace), so the server, its child, is the process to
-# stop; strace ends when it does.
+# strace_server NAME: start bin/final under strace (start_traced in lib.sh
+# sets SERVER to the server's own pid).
 strace_server() {
 	local name=$1
 	# No -e trace=: every call of every thread is recorded, so nothing the
 	# loop does can hide. -qq and -e signal=none leave out thread exits and
 	# the runtime's SIGURG, which are not calls.
-	start_server "$name" strace -f -qq -e signal=none -o "$WORK/$name.strace" \
+	start_traced "$name" strace -f -qq -e signal=none -o "$WORK/$name.strace" \
 		bin/final -addr 127.0.0.1:0 -loops 1 -quiet
-	SERVER=$(pgrep -P "$PID")
-	STARTED+=("$SERVER")
 	echo "# strace is pid $PID; the server, its child, is pid $SERVER"
-}
-
-stop_traced() {
-	stop_server "$SERVER"
-	if ! wait_gone "$PID" 10; then
-		echo "strace did not exit after the server did" >&2
-		exit 1
-	fi
-	wait "$PID" || true
 }
 
 # JOIN glues back the calls strace cuts in two. When another thread makes a

@@ -116,6 +116,28 @@ stop_server() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# start_traced NAME strace OPTIONS... PROGRAM ARGS...: start_server for a
+# program run under strace, and set SERVER to the program's own pid.
+# strace started with a program ignores SIGTERM (it blocks fatal signals so
+# as not to lose the end of the trace), so the program, its child, is the
+# process to stop; strace ends when it does.
+start_traced() {
+	start_server "$@"
+	SERVER=$(pgrep -P "$PID")
+	STARTED+=("$SERVER")
+}
+
+# stop_traced: stop the traced program, then wait for strace to write its
+# last lines.
+stop_traced() {
+	stop_server "$SERVER"
+	if ! wait_gone "$PID" 10; then
+		echo "strace did not exit after the server did" >&2
+		exit 1
+	fi
+	wait "$PID" || true
+}
+
 # wait_for FILE PATTERN SECONDS: wait until FILE has a line matching PATTERN.
 wait_for() {
 	local file=$1 pattern=$2 seconds=${3:-30}

@@ -36,26 +36,12 @@ JOIN='
 }
 { print }'
 
-# strace_server NAME STRACE-OPTIONS...: start the server under strace and
-# set SERVER to the server's own pid. strace started with a program ignores
-# SIGTERM (it blocks fatal signals so as not to lose the end of the trace),
-# so the server is the process to stop; strace ends when it does.
+# strace_server NAME STRACE-OPTIONS...: start the server under strace
+# (start_traced in lib.sh sets SERVER to the server's own pid).
 strace_server() {
 	local name=$1
 	shift
-	start_server "$name" strace -f "$@" bin/step2-epoll -addr 127.0.0.1:0 -trace
-	SERVER=$(pgrep -P "$PID")
-	STARTED+=("$SERVER")
-}
-
-# stop_traced: stop the server, then wait for strace to write its last lines.
-stop_traced() {
-	stop_server "$SERVER"
-	if ! wait_gone "$PID" 10; then
-		echo "strace did not exit after the server did" >&2
-		exit 1
-	fi
-	wait "$PID" || true
+	start_traced "$name" strace -f "$@" bin/step2-epoll -addr 127.0.0.1:0 -trace
 }
 
 say "build step 2"

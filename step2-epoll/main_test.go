@@ -111,7 +111,7 @@ func TestOutOfDescriptorsNeitherSpinsNorDies(t *testing.T) {
 		c.Close()
 	}
 	// Once descriptors are free again, new clients are served.
-	waitFor(t, "a new client served", func() bool {
+	servertest.WaitUntil(t, "a new client served", func() bool {
 		c := dial(t, s.Addr)
 		defer c.Close()
 		io.WriteString(c, get)

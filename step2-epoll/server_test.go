@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -157,7 +156,7 @@ func TestRequestLargerThanTheBuffer(t *testing.T) {
 		c2 := dial(t, s.listener.Addr.String())
 		readsBefore := s.counters.reads.Load()
 		io.WriteString(c2, "GET / HTTP/1.1\r\n")
-		waitFor(t, "the first piece read", func() bool { return s.counters.reads.Load() > readsBefore })
+		servertest.WaitUntil(t, "the first piece read", func() bool { return s.counters.reads.Load() > readsBefore })
 		io.WriteString(c2, "\r\n")
 		c2.SetReadDeadline(time.Now().Add(servertest.Patience))
 		expectHello(t, bufio.NewReader(c2))
@@ -169,33 +168,10 @@ func isTimeout(err error) bool {
 	return ok && ne.Timeout()
 }
 
-func countFDs(t testing.TB) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
-}
-
-// waitFor polls a condition until it holds or the patience runs out. It is
-// for state another thread reaches soon (the loop closing a socket); it does
-// not sleep a fixed time and hope.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(servertest.Patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestThousandClientsAtOnceOneLoopNoLeak(t *testing.T) {
 	const clients = 1000
 	s := startServer(t, config{})
-	before := countFDs(t)
+	before := servertest.OpenFDs(t)
 	conns := make([]net.Conn, clients)
 	for i := range conns {
 		conns[i] = dial(t, s.listener.Addr.String())
@@ -229,8 +205,8 @@ func TestThousandClientsAtOnceOneLoopNoLeak(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	waitFor(t, "the server to close every connection", func() bool { return s.counters.open.Load() == 0 })
-	waitFor(t, "descriptors back to the count before", func() bool { return countFDs(t) <= before })
+	servertest.WaitUntil(t, "the server to close every connection", func() bool { return s.counters.open.Load() == 0 })
+	servertest.WaitUntil(t, "descriptors back to the count before", func() bool { return servertest.OpenFDs(t) <= before })
 	t.Logf("%d clients, %d requests, %s", clients, s.counters.requests.Load(), &s.counters)
 	if got := s.counters.requests.Load(); got != 3*clients {
 		t.Fatalf("requests = %d, want %d", got, 3*clients)
@@ -241,7 +217,7 @@ func TestClientsThatLeaveEarlyAreCleanedUp(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			s := startServer(t, m.cfg)
-			before := countFDs(t)
+			before := servertest.OpenFDs(t)
 			for i := range 60 {
 				c, err := net.Dial("tcp", s.listener.Addr.String())
 				if err != nil {
@@ -260,10 +236,10 @@ func TestClientsThatLeaveEarlyAreCleanedUp(t *testing.T) {
 					c.Close()
 				}
 			}
-			waitFor(t, "every connection closed", func() bool {
+			servertest.WaitUntil(t, "every connection closed", func() bool {
 				return s.counters.accepts.Load() == 60 && s.counters.open.Load() == 0
 			})
-			waitFor(t, "descriptors back", func() bool { return countFDs(t) <= before })
+			servertest.WaitUntil(t, "descriptors back", func() bool { return servertest.OpenFDs(t) <= before })
 		})
 	}
 }
@@ -331,7 +307,7 @@ func sequentialTraffic(t *testing.T, cfg config) *counters {
 		expectHello(t, br)
 	}
 	c.Close()
-	waitFor(t, "the connection closed", func() bool { return s.counters.open.Load() == 0 })
+	servertest.WaitUntil(t, "the connection closed", func() bool { return s.counters.open.Load() == 0 })
 	return &s.counters
 }
 
@@ -363,7 +339,7 @@ func TestClientThatDoesNotReadIsHeldBack(t *testing.T) {
 				_, err := io.WriteString(c, strings.Repeat(get, requests))
 				sent <- err
 			}()
-			waitFor(t, "the server to wait for EPOLLOUT", func() bool { return s.counters.epollOut.Load() > 0 })
+			servertest.WaitUntil(t, "the server to wait for EPOLLOUT", func() bool { return s.counters.epollOut.Load() > 0 })
 
 			// Meanwhile everyone else is served.
 			other := dial(t, s.listener.Addr.String())
@@ -393,7 +369,7 @@ func minihttpReply() string {
 }
 
 func TestStopClosesEverything(t *testing.T) {
-	before := countFDs(t)
+	before := servertest.OpenFDs(t)
 	s, err := newServer(config{addr: "127.0.0.1:0", bufSize: 4096, backlog: 16}, &sock.Narrator{})
 	if err != nil {
 		t.Fatal(err)
@@ -408,7 +384,7 @@ func TestStopClosesEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	waitFor(t, fmt.Sprintf("descriptors back to %d", before), func() bool { return countFDs(t) <= before })
+	servertest.WaitUntil(t, fmt.Sprintf("descriptors back to %d", before), func() bool { return servertest.OpenFDs(t) <= before })
 }
 
 // Found while writing note 02: with the output capped at outHighWater, the

@@ -49,34 +49,25 @@ func (b *buffer) makeRoom(n int, pinnedEnd int) {
 
 // bufferPool keeps read buffers for one loop. A connection takes one when
 // bytes arrive and gives it back when it has consumed them all.
-type bufferPool struct {
-	free []*buffer
-}
+type bufferPool struct{ freeList[*buffer] }
 
 const readSize = 16 << 10 // bytes per read(2), and the size of a pooled buffer
 
 func (p *bufferPool) get() *buffer {
-	if n := len(p.free); n > 0 {
-		b := p.free[n-1]
-		p.free = p.free[:n-1]
+	if b, ok := p.take(); ok {
 		return b
 	}
 	return &buffer{b: make([]byte, readSize)}
 }
 
-// trim lets go of half the free buffers above floor: a burst's buffers are
-// given back to the garbage collector a few seconds after the burst.
-func (p *bufferPool) trim(floor int) {
-	keep := max(floor, len(p.free)/2)
-	if keep < len(p.free) {
-		clear(p.free[keep:])
-		p.free = p.free[:keep]
+// put keeps b unless it grew past readSize (a large head): that one goes
+// back to the garbage collector.
+func (p *bufferPool) put(b *buffer) {
+	if b.isPooled() {
+		b.reset()
+		p.give(b, maxPooledBuffers)
 	}
 }
 
-func (p *bufferPool) put(b *buffer) {
-	if b.isPooled() && len(p.free) < 256 {
-		b.reset()
-		p.free = append(p.free, b)
-	}
-}
+// maxPooledBuffers bounds what a loop keeps of each kind of buffer.
+const maxPooledBuffers = 256

@@ -55,17 +55,15 @@ func (c *conn) busy() bool {
 type connTable struct {
 	byFD    []*conn
 	lastTag uint32
-	free    []*conn // closed conns kept for reuse, so accepting allocates nothing
+	free    freeList[*conn] // closed conns kept for reuse, so accepting allocates nothing
 }
 
 func (t *connTable) add(fd int, peer netip.AddrPort) *conn {
 	for fd >= len(t.byFD) {
 		t.byFD = append(t.byFD, nil)
 	}
-	var c *conn
-	if n := len(t.free); n > 0 {
-		c, t.free = t.free[n-1], t.free[:n-1]
-	} else {
+	c, ok := t.free.take()
+	if !ok {
 		c = new(conn)
 	}
 	t.lastTag++
@@ -88,10 +86,8 @@ func (t *connTable) remove(c *conn) {
 	if t.byFD[c.fd] == c {
 		t.byFD[c.fd] = nil
 	}
-	if len(t.free) < 1024 {
-		*c = conn{fd: -1}
-		t.free = append(t.free, c)
-	}
+	*c = conn{fd: -1}
+	t.free.give(c, 1024)
 }
 
 // each calls f for every open connection.

@@ -7,15 +7,17 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"epollhttp/step1-socket/servertest"
 )
 
-// patience bounds every wait in these tests. Tests wait for events, not
-// for time to pass, so a fast machine never waits this long.
-const patience = 30 * time.Second
+// patience bounds every wait in these tests: servertest's, shared by all
+// the course's tests. Tests wait for events, not for time to pass, so a
+// fast machine never waits this long.
+const patience = servertest.Patience
 
 // testHandler is a small set of routes for the server's own tests.
 func testHandler(w *ResponseWriter, r *Request) {
@@ -121,28 +123,6 @@ func expectEOF(t testing.TB, br *bufio.Reader) {
 
 func isReset(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "connection reset")
-}
-
-func countFDs(t testing.TB) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
-}
-
-// waitFor polls cond until it holds or patience runs out: for state the
-// loops reach soon after the client's last action (closing a socket).
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func openConns(s *Server) uint64 { return Total(s.Stats()).ConnectionsOpen }

@@ -33,7 +33,7 @@ type loop struct {
 	open    int // connections open on this loop
 	inputs  bufferPool
 	outputs outputPool
-	parsers []*httpparse.Parser
+	parsers freeList[*httpparse.Parser]
 
 	timers timers
 	now    int64 // monotonic nanoseconds, read once per wakeup
@@ -96,20 +96,14 @@ func (l *loop) trimPools() {
 	l.lastTrim = l.now
 	l.inputs.trim(poolFloor)
 	l.outputs.trim(poolFloor)
-	if keep := max(poolFloor, len(l.conns.free)/2); keep < len(l.conns.free) {
-		clear(l.conns.free[keep:])
-		l.conns.free = l.conns.free[:keep]
-	}
-	if keep := max(poolFloor, len(l.parsers)/2); keep < len(l.parsers) {
-		clear(l.parsers[keep:])
-		l.parsers = l.parsers[:keep]
-	}
+	l.conns.free.trim(poolFloor)
+	l.parsers.trim(poolFloor)
 }
 
 // poolsAboveFloor reports whether trimming still has something to give back.
 func (l *loop) poolsAboveFloor() bool {
-	return len(l.inputs.free) > poolFloor || len(l.outputs.free) > poolFloor ||
-		len(l.parsers) > poolFloor || len(l.conns.free) > poolFloor
+	return l.inputs.len() > poolFloor || l.outputs.len() > poolFloor ||
+		l.parsers.len() > poolFloor || l.conns.free.len() > poolFloor
 }
 
 // waitMillis is how long epoll_wait may sleep: until the next timeout, the
@@ -233,20 +227,21 @@ func (l *loop) releaseInput(c *conn) {
 	}
 	if c.parser != nil {
 		c.parser.Reset()
-		l.parsers = append(l.parsers, c.parser)
+		l.parsers.give(c.parser, maxPooledParsers)
 		c.parser = nil
 	}
 	c.head, c.body, c.bodyAt = nil, nil, nil
 }
 
 func (l *loop) getParser() *httpparse.Parser {
-	if n := len(l.parsers); n > 0 {
-		p := l.parsers[n-1]
-		l.parsers = l.parsers[:n-1]
+	if p, ok := l.parsers.take(); ok {
 		return p
 	}
 	return httpparse.New(l.cfg.Limits)
 }
+
+// maxPooledParsers bounds the parsers a loop keeps (a few KiB each).
+const maxPooledParsers = 1024
 
 // closeAll closes everything the loop holds; the loop has ended.
 func (l *loop) closeAll() {

@@ -15,11 +15,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"epollhttp/step1-socket/servertest"
 )
 
 func TestNetHTTPClientKeepAliveManyGoroutines(t *testing.T) {
 	s := startServer(t, Config{})
-	before := countFDs(t)
+	before := servertest.OpenFDs(t)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}, Timeout: patience}
 	var wg sync.WaitGroup
 	errs := make(chan error, 32)
@@ -52,8 +54,8 @@ func TestNetHTTPClientKeepAliveManyGoroutines(t *testing.T) {
 		t.Fatalf("requests %d on %d connections; want 3200 on few (keep-alive)", total.Requests, total.ConnectionsAll)
 	}
 	client.CloseIdleConnections()
-	waitFor(t, "every connection closed", func() bool { return openConns(s) == 0 })
-	waitFor(t, "descriptors back", func() bool { return countFDs(t) <= before })
+	servertest.WaitUntil(t, "every connection closed", func() bool { return openConns(s) == 0 })
+	servertest.WaitUntil(t, "descriptors back", func() bool { return servertest.OpenFDs(t) <= before })
 }
 
 func TestPipelinedRequestsAnsweredInOrder(t *testing.T) {
@@ -257,7 +259,7 @@ func TestResponseLargerThanTheSocketBuffer(t *testing.T) {
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n"+get)
 	// Read nothing until the server has found the socket full and is
 	// waiting for EPOLLOUT: then the rest must come through that path.
-	waitFor(t, "the server to wait for EPOLLOUT", func() bool { return Total(s.Stats()).OutputWaits > 0 })
+	servertest.WaitUntil(t, "the server to wait for EPOLLOUT", func() bool { return Total(s.Stats()).OutputWaits > 0 })
 	br := bufio.NewReader(c)
 	r := readReply(t, br, "GET")
 	if sha256.Sum256([]byte(r.body)) != sha256.Sum256(bigBody) {
@@ -278,7 +280,7 @@ func TestAClientThatStopsReadingIsCapped(t *testing.T) {
 	// full, that would be 1 GiB of output; the server must instead stop
 	// reading this client once its output is past MaxOutput.
 	go io.WriteString(c, strings.Repeat("GET /big HTTP/1.1\r\nHost: t\r\n\r\n", 64))
-	waitFor(t, "the server to wait for EPOLLOUT", func() bool { return Total(s.Stats()).OutputWaits > 0 })
+	servertest.WaitUntil(t, "the server to wait for EPOLLOUT", func() bool { return Total(s.Stats()).OutputWaits > 0 })
 	// Meanwhile the loop serves everyone else.
 	other := dial(t, s)
 	io.WriteString(other, get)

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"epollhttp/step1-socket/servertest"
 )
 
 func TestTimeouts(t *testing.T) {
@@ -75,9 +77,9 @@ func TestTimeouts(t *testing.T) {
 	t.Run("a client that takes no output: closed", func(t *testing.T) {
 		c := dial(t, s)
 		io.WriteString(c, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
-		waitFor(t, "the server to wait for EPOLLOUT", func() bool { return Total(s.Stats()).OutputWaits > 0 })
+		servertest.WaitUntil(t, "the server to wait for EPOLLOUT", func() bool { return Total(s.Stats()).OutputWaits > 0 })
 		before := Total(s.Stats()).Timeouts
-		waitFor(t, "the write timeout", func() bool { return Total(s.Stats()).Timeouts > before })
+		servertest.WaitUntil(t, "the write timeout", func() bool { return Total(s.Stats()).Timeouts > before })
 		// What the client reads now is a cut-off response, then the close.
 		c.SetReadDeadline(time.Now().Add(patience))
 		n, err := io.Copy(io.Discard, c)
@@ -107,7 +109,7 @@ func TestHalfClosedClientGetsItsAnswers(t *testing.T) {
 
 func TestAResetMidResponseClosesOnlyThatConnection(t *testing.T) {
 	s := startServer(t, Config{Loops: 1})
-	before := countFDs(t)
+	before := servertest.OpenFDs(t)
 	for i := 0; i < 10; i++ {
 		c, err := net.Dial("tcp", s.Addr().String())
 		if err != nil {
@@ -124,8 +126,8 @@ func TestAResetMidResponseClosesOnlyThatConnection(t *testing.T) {
 		t.Fatalf("another client: %q", r.body)
 	}
 	other.Close()
-	waitFor(t, "every connection closed", func() bool { return openConns(s) == 0 })
-	waitFor(t, "descriptors back", func() bool { return countFDs(t) <= before })
+	servertest.WaitUntil(t, "every connection closed", func() bool { return openConns(s) == 0 })
+	servertest.WaitUntil(t, "descriptors back", func() bool { return servertest.OpenFDs(t) <= before })
 }
 
 func TestMaxConnsAnswers503(t *testing.T) {
@@ -143,7 +145,7 @@ func TestMaxConnsAnswers503(t *testing.T) {
 		t.Fatalf("past the limit: %d close=%v, want 503, Retry-After and close", r.status, r.close)
 	}
 	held[0].Close()
-	waitFor(t, "a slot to free", func() bool { return openConns(s) < 5 })
+	servertest.WaitUntil(t, "a slot to free", func() bool { return openConns(s) < 5 })
 	c := dial(t, s)
 	io.WriteString(c, get)
 	if r := readReply(t, bufio.NewReader(c), "GET"); r.status != 200 {
@@ -167,7 +169,7 @@ func TestShutdownFinishesWhatIsInFlight(t *testing.T) {
 	readReply(t, idleReader, "GET")
 	busy := dial(t, s)
 	io.WriteString(busy, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello")
-	waitFor(t, "the half body read", func() bool { return Total(s.Stats()).BytesIn > 60 })
+	servertest.WaitUntil(t, "the half body read", func() bool { return Total(s.Stats()).BytesIn > 60 })
 
 	s.Shutdown()
 	expectEOF(t, idleReader) // idle: closed at once

@@ -167,11 +167,10 @@ func (l *loop) onTimeout(c *conn, t *timeoutList) {
 	l.closeConn(c)
 }
 
-// monotonic returns nanoseconds since the process started, from the
-// monotonic clock (never set back, unlike the wall clock).
+// processStart is the origin of l.now: deadlines are nanoseconds since the
+// process started, on the monotonic clock (never set back, unlike the wall
+// clock).
 var processStart = time.Now()
-
-func monotonic() int64 { return int64(time.Since(processStart)) }
 
 // The write timeout is for a client that takes none of our output. Its
 // clock starts each time the socket is full (EAGAIN), and epoll says

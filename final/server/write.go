@@ -41,32 +41,22 @@ func (o *output) closeFiles() {
 	o.files = o.files[:0]
 }
 
-type outputPool struct{ free []*output }
+type outputPool struct{ freeList[*output] }
 
 func (p *outputPool) get() *output {
-	if n := len(p.free); n > 0 {
-		o := p.free[n-1]
-		p.free = p.free[:n-1]
+	if o, ok := p.take(); ok {
 		return o
 	}
 	return &output{buf: make([]byte, 0, readSize)}
 }
 
-func (p *outputPool) trim(floor int) {
-	keep := max(floor, len(p.free)/2)
-	if keep < len(p.free) {
-		clear(p.free[keep:])
-		p.free = p.free[:keep]
-	}
-}
-
 func (p *outputPool) put(o *output) {
 	o.closeFiles()
-	if cap(o.buf) != readSize || len(p.free) >= 256 {
+	if cap(o.buf) != readSize {
 		return // a buffer that grew goes back to the garbage collector
 	}
 	o.buf, o.sent = o.buf[:0], 0
-	p.free = append(p.free, o)
+	p.give(o, maxPooledBuffers)
 }
 
 // errSocketFull means the send buffer is full: EPOLLOUT will say when to

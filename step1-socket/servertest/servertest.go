@@ -36,6 +36,43 @@ const NoFileEnv = "EPOLLHTTP_SERVERTEST_NOFILE"
 // for events, so a fast machine never waits this long.
 const Patience = 30 * time.Second
 
+// WaitUntil polls cond until it holds, or fails the test once Patience has
+// run out. It is for state that another process or thread reaches soon after
+// the test's last action (a socket closed, a counter moved): it waits for
+// that state, never a fixed time in the hope that it came.
+func WaitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(Patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// OpenFDs counts the descriptors this (test) process has open, for tests
+// that check a server in the same process leaks none.
+func OpenFDs(t testing.TB) int {
+	t.Helper()
+	return countFDs(t, "/proc/self/fd")
+}
+
+// OpenFDs counts the descriptors the child has open.
+func (s *Server) OpenFDs(t testing.TB) int {
+	t.Helper()
+	return countFDs(t, fmt.Sprintf("/proc/%d/fd", s.PID()))
+}
+
+func countFDs(t testing.TB, dir string) int {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
 // RunIfChild is called first thing in TestMain. In the child it runs the
 // program's run function with the arguments Start passed and exits.
 func RunIfChild(run func(args []string, stdout, stderr io.Writer) int) {

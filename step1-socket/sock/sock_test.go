@@ -7,11 +7,11 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"epollhttp/step1-socket/servertest"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,15 +51,6 @@ func TestParseAddr(t *testing.T) {
 			t.Errorf("ParseAddr(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
-}
-
-func countFDs(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
 }
 
 func TestListenOnPortZeroReportsThePortChosen(t *testing.T) {
@@ -108,14 +99,14 @@ func TestListenOnATakenPortFailsWithEADDRINUSEAndLeaksNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer Close(nil, first.FD)
-	before := countFDs(t)
+	before := servertest.OpenFDs(t)
 	// SO_REUSEADDR does not allow two listeners on one port; that is
 	// SO_REUSEPORT's job.
 	_, err = Listen(nil, first.Addr.String(), ListenConfig{Backlog: 16, ReuseAddr: true})
 	if !errors.Is(err, unix.EADDRINUSE) {
 		t.Fatalf("second Listen: %v, want EADDRINUSE", err)
 	}
-	if after := countFDs(t); after != before {
+	if after := servertest.OpenFDs(t); after != before {
 		t.Fatalf("descriptors: %d before, %d after a failed Listen", before, after)
 	}
 }
