@@ -73,7 +73,11 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 // parseStream runs the parser over the input the way a server would: bytes
 // arrive feedSize at a time into a buffer; the parser is called until it
 // needs more; consumed bytes are dropped. It reports whether every request
-// parsed.
+// parsed: input that ends inside a message is reported, with the state the
+// parser stopped in, and counts as a failure. The end of the input is the
+// one arrival of zero bytes, as read(2) returning 0 is on a socket; the
+// buffer alone cannot tell, since a body is consumed as it comes and an
+// empty buffer may be a parser waiting in the middle of one.
 func parseStream(input []byte, feedSize int, out *printer) bool {
 	if feedSize == 0 {
 		feedSize = max(len(input), 1)
@@ -88,7 +92,7 @@ func parseStream(input []byte, feedSize int, out *printer) bool {
 	p.Trace = func(from, to httpparse.State, offset int) {
 		out.transition(from, to, offset, buf[min(max(offset-started, 0), len(buf)):])
 	}
-	for sent := 0; sent < len(input) || len(buf) > 0; {
+	for sent := 0; ; {
 		arrived := min(feedSize, len(input)-sent)
 		buf = append(buf, input[sent:sent+arrived]...)
 		sent += arrived
@@ -114,16 +118,15 @@ func parseStream(input []byte, feedSize int, out *printer) bool {
 				break
 			}
 		}
-		if arrived == 0 { // nothing more will come
+		if arrived == 0 { // the end of the input: nothing more will come
 			if len(buf) > 0 || p.State() != httpparse.StateStart {
 				out.incomplete(number, p.State(), started+len(buf))
 				return false
 			}
-			break
+			return true
 		}
 		if sent < len(input) {
 			out.needMore(p.State(), started+len(buf))
 		}
 	}
-	return true
 }

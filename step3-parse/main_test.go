@@ -4,6 +4,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -131,5 +134,64 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if _, errs, code := runCommand(t, "", "/no/such/file"); code != 2 || !strings.Contains(errs, "no such file") {
 		t.Errorf("missing file: exit %d, %q", code, errs)
+	}
+}
+
+// TestCutShortInputExitsOneNamingTheState cuts whole messages at every byte:
+// whatever the framing, input that ends inside a head or a body must exit 1
+// and say in which parser state it stopped (notes/03-parse.md), never pass
+// for a stream that parsed. Each offset runs fed at once, one byte at a
+// time and in pieces of 7, in text and in JSON.
+func TestCutShortInputExitsOneNamingTheState(t *testing.T) {
+	messages := []struct {
+		name, in string
+		// a few cuts and the state each must name, beside the every-offset check
+		states map[int]string
+	}{
+		{"GET without a body", "GET /x HTTP/1.1\r\nHost: a\r\n\r\n",
+			map[int]string{1: "method", 5: "target", 17: "field-start", 28: "head-lf"}},
+		{"POST with a Content-Length body", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+			map[int]string{46: "head-lf", 47: "body-length", 49: "body-length", 51: "body-length"}},
+		{"POST chunked with a trailer", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			"5;e=1\r\nhello\r\n0\r\nX-Sum: 1\r\n\r\n",
+			map[int]string{56: "chunk-size", 58: "chunk-ext", 62: "chunk-size-lf", 63: "chunk-data", 66: "chunk-data",
+				68: "chunk-data-cr", 69: "chunk-data-lf", 73: "trailer-start", 75: "trailer-name", 80: "trailer-value",
+				82: "trailer-lf", 83: "trailer-start", 84: "trailer-end-lf"}},
+	}
+	known := map[string]bool{}
+	for s := httpparse.StateStart; s < httpparse.StateComplete; s++ {
+		known[s.String()] = true
+	}
+	delete(known, httpparse.StateStart.String()) // a cut inside a message is never at its start
+	text := regexp.MustCompile(`^request 1: incomplete: the input ended after (\d+) bytes, in state (\S+)\n$`)
+	for _, m := range messages {
+		t.Run(m.name, func(t *testing.T) {
+			for _, feed := range []string{"0", "1", "7"} {
+				if _, _, code := runCommand(t, m.in, "-feed", feed); code != 0 {
+					t.Fatalf("-feed %s: the whole message exits %d, want 0", feed, code)
+				}
+				for cut := 1; cut < len(m.in); cut++ {
+					out, errs, code := runCommand(t, m.in[:cut], "-feed", feed)
+					match := text.FindStringSubmatch(out)
+					if code != 1 || match == nil || match[1] != strconv.Itoa(cut) || !known[match[2]] {
+						t.Fatalf("-feed %s, cut at %d of %d: exit %d, stdout %q, stderr %q; want exit 1 and the state named",
+							feed, cut, len(m.in), code, out, errs)
+					}
+					if want, ok := m.states[cut]; ok && match[2] != want {
+						t.Errorf("-feed %s, cut at %d: state %s, want %s", feed, cut, match[2], want)
+					}
+					out, _, code = runCommand(t, m.in[:cut], "-json", "-feed", feed)
+					var got struct {
+						Incomplete struct{ State string } `json:"incomplete"`
+						Offset     int                    `json:"offset"`
+					}
+					if err := json.Unmarshal([]byte(out), &got); err != nil || code != 1 ||
+						got.Incomplete.State != match[2] || got.Offset != cut {
+						t.Fatalf("-json -feed %s, cut at %d: exit %d, %q; want exit 1, state %s, offset %d",
+							feed, cut, code, out, match[2], cut)
+					}
+				}
+			}
+		})
 	}
 }

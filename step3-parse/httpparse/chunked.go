@@ -39,12 +39,21 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 		switch p.state {
 		case StateChunkSize:
 			if v := hexValue[c]; v >= 0 {
-				// 15 hex digits are 60 bits: the size cannot overflow an
-				// int64 however it is padded with zeros.
-				if p.digits++; p.digits > 15 {
+				// The size must fit in what the chunks before it left of
+				// MaxBodyBytes. Checked digit by digit, before the digit is
+				// added, so it cannot overflow: a sum such as
+				// bodySeen+left > MaxBodyBytes would wrap for a limit near
+				// math.MaxInt64 (see appendDigit).
+				left, ok := appendDigit(p.left, 16, int64(v), p.Limits.MaxBodyBytes-p.bodySeen)
+				if !ok {
+					return p.fail(413, "body larger than the limit", at)
+				}
+				// Leading zeros change nothing, so they are bounded apart:
+				// 16 hex digits hold any int64.
+				if p.digits++; p.digits > maxChunkSizeDigits {
 					return p.fail(400, "chunk size too long", at)
 				}
-				p.left = p.left<<4 | int64(v)
+				p.left = left
 				i++
 				continue
 			}
@@ -92,10 +101,7 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 				p.to(StateTrailerStart, at)
 				continue
 			}
-			if p.bodySeen+p.left > p.Limits.MaxBodyBytes {
-				return p.fail(413, "body larger than the limit", at)
-			}
-			p.bodySeen += p.left
+			p.bodySeen += p.left // within MaxBodyBytes: the size was checked digit by digit
 			p.to(StateChunkData, at)
 
 		case StateChunkData:

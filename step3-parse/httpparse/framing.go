@@ -140,8 +140,8 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 }
 
 // parseContentLength accepts 1*DIGIT and nothing else (RFC 9110 §8.6): no
-// sign, no spaces inside, no commas, no hex. It checks for overflow before
-// it happens.
+// sign, no spaces inside, no commas, no hex. Each digit is checked against
+// max before it is added, so no value can overflow, whatever max is.
 func parseContentLength(v []byte, max int64) (int64, int, string) {
 	if len(v) == 0 {
 		return 0, 400, "empty Content-Length"
@@ -151,14 +151,27 @@ func parseContentLength(v []byte, max int64) (int64, int, string) {
 		if !isDigit(c) {
 			return 0, 400, "Content-Length must be digits only"
 		}
-		// Checked before it is computed: n*10 + digit must not pass max
-		// (and so can never overflow).
-		if n > max/10 || n*10+int64(c-'0') > max {
+		next, ok := appendDigit(n, 10, int64(c-'0'), max)
+		if !ok {
 			return 0, 413, "body larger than the limit"
 		}
-		n = n*10 + int64(c-'0')
+		n = next
 	}
 	return n, 0, ""
+}
+
+// appendDigit returns n*base + d, and false instead when that would pass
+// max. It compares before it computes: n*base + d > max is tested as
+// n > (max-d)/base, where nothing can overflow (n and d are not negative,
+// and max-d is computed only when max >= d), so a max of
+// math.MaxInt64 is as safe as a small one. Computing first and comparing
+// after would let 9223372036854775808 wrap to a negative number that
+// passes any limit.
+func appendDigit(n, base, d, max int64) (int64, bool) {
+	if max < d || n > (max-d)/base {
+		return n, false
+	}
+	return n*base + d, true
 }
 
 // eachListElement calls f for each element of a comma-separated list

@@ -42,7 +42,33 @@ func DefaultLimits() Limits {
 // after a POST body from old clients; an endless stream is an attack.
 const maxEmptyLines = 16
 
+// maxChunkSizeDigits bounds the hex digits of a chunk size: 16 hold any
+// int64, so more can only be leading zeros, which a client has no reason to
+// send and which would let a chunk-size line go on forever.
+const maxChunkSizeDigits = 16
+
 // maxMethodBytes: the longest method we implement is 7 bytes (OPTIONS,
 // CONNECT); a method longer than this is answered 501 without reading the
 // rest of the line.
 const maxMethodBytes = 32
+
+// WithDefaults returns l with every field that is zero or negative replaced
+// by DefaultLimits' value for it, one field at a time, so a caller can set
+// only the limits it cares about: a Limits{MaxBodyBytes: 1 << 30} would
+// otherwise allow no header field at all and answer every request 431.
+func (l Limits) WithDefaults() Limits {
+	d := DefaultLimits()
+	orDefault(&l.MaxRequestLine, d.MaxRequestLine)
+	orDefault(&l.MaxHeaderBytes, d.MaxHeaderBytes)
+	orDefault(&l.MaxHeaders, d.MaxHeaders)
+	orDefault(&l.MaxBodyBytes, d.MaxBodyBytes)
+	orDefault(&l.MaxChunkExt, d.MaxChunkExt)
+	orDefault(&l.MaxTrailerBytes, d.MaxTrailerBytes)
+	return l
+}
+
+func orDefault[T int | int64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}

@@ -250,7 +250,7 @@ var invalidCases = []invalidCase{
 	// The chunked body.
 	{"a chunk without a size", chunked("\r\nabc\r\n0\r\n\r\n"), 400, 68, nil},
 	{"a chunk size that is not hex", chunked("5g\r\nhello\r\n0\r\n\r\n"), 400, 69, nil},
-	{"a chunk size too long", chunked("0000000000000001\r\nx\r\n0\r\n\r\n"), 400, 83, nil},
+	{"a chunk size too long", chunked("00000000000000001\r\nx\r\n0\r\n\r\n"), 400, 84, nil},
 	{"bare LF after the size", chunked("5\nhello\r\n0\r\n\r\n"), 400, 69, nil},
 	{"bare CR after the size", chunked("5\rhello\r\n0\r\n\r\n"), 400, 70, nil},
 	{"bare LF after the data", chunked("5\r\nhello\n0\r\n\r\n"), 400, 76, nil},
@@ -259,7 +259,7 @@ var invalidCases = []invalidCase{
 	{"a control byte in an extension", chunked("5;a\x01\r\nhello\r\n0\r\n\r\n"), 400, 71, nil},
 	{"bare LF in an extension", chunked("5;a\nhello\r\n0\r\n\r\n"), 400, 71, nil},
 	{"an extension over the limit", chunked("1;" + strings.Repeat("e", 12) + "\r\nx\r\n0\r\n\r\n"), 400, 82, &small},
-	{"chunks over the body limit", chunked("6\r\nabcdef\r\n5\r\nghijk\r\n0\r\n\r\n"), 413, 81, &small},
+	{"chunks over the body limit", chunked("6\r\nabcdef\r\n5\r\nghijk\r\n0\r\n\r\n"), 413, 79, &small},
 	{"bare LF ends the body", chunked("0\r\n\n"), 400, 71, nil},
 	{"bare LF in a trailer", chunked("0\r\nX: y\n\r\n"), 400, 75, nil},
 	{"obs-fold in the trailer", chunked("0\r\nX: y\r\n z\r\n\r\n"), 400, 77, nil},
