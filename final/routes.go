@@ -15,6 +15,7 @@ func routes(rt *router, static *staticFiles, stats *statsPage) {
 	rt.handle("GET", "/headers", headers)
 	rt.handle("GET", "/healthz", healthz)
 	rt.handle("GET", "/stats", stats.serve)
+	rt.handle("GET", "/live", live)
 	rt.handle("GET", "/static/", static.serve)
 }
 
@@ -98,6 +99,7 @@ through a write(2) it made itself.</p>
 <li><a href="/headers">GET /headers</a>: your request as the parser saw it</li>
 <li><a href="/healthz">GET /healthz</a>: ok</li>
 <li><a href="/stats">GET /stats</a>: counters per event loop, as JSON</li>
+<li><a href="/live">GET /live</a>: those counters live, as numbers and charts, for a projector</li>
 <li><a href="/static/">GET /static/</a>: files, sent with sendfile(2)</li>
 </ul>
 </body>
