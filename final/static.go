@@ -73,7 +73,7 @@ func (s *staticFiles) serve(w *server.ResponseWriter, r *server.Request) {
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
 		w.SetHeader("Content-Type", contentType(rel))
-		w.SendFile(fd, st.Size) // the server closes fd once it is sent
+		w.SendFile(fd, 0, st.Size) // the server closes fd once it is sent
 	case unix.S_IFDIR:
 		unix.Close(fd)
 		w.SetHeader("Location", string(r.Path)+"/")

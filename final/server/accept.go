@@ -84,20 +84,13 @@ func (l *loop) open1(fd int, peer netip.AddrPort) {
 	}
 	l.srv.open.Add(1)
 	l.open++
-	c := l.conns.add(fd, peer)
-	c.watching = unix.EPOLLIN | unix.EPOLLRDHUP
 	l.stats.connsTotal.inc()
 	l.stats.connsOpen.inc()
-	l.stats.epollCtls.inc()
-	if err := l.poller.Add(fd, c.watching, c.tag); err != nil {
-		l.closeConn(c)
-		return
-	}
 	// A new client owes us a request head: its clock starts now, so a
 	// client that connects and sends nothing, or one byte at a time, is
 	// gone after HeaderTimeout. Between requests on a kept-alive
 	// connection the (longer) idle timeout applies instead.
-	l.timers.header.start(c, l.now)
+	l.commit(l.newConn(fd, peer), evAccept, stateHead)
 }
 
 var tooManyConnections = func() []byte {
@@ -112,41 +105,29 @@ var tooManyConnections = func() []byte {
 
 // When the process is out of descriptors, accept4 fails with EMFILE and the
 // connection stays queued. A level-triggered loop would then wake, fail and
-// wake again at 100% CPU. Step 2 showed the fix used here: one descriptor
-// held in reserve is closed, the waiting connection accepted with its number
-// and closed at once (the client sees a clean close, not a hang), and the
-// reserve reopened. If even the reserve is gone, accepting pauses until one
-// of our connections closes. notes/05-hardening.md compares the two.
+// wake again at 100% CPU. Step 2 showed the fix, and its kit.Spare is used
+// here: one descriptor held in reserve is closed, the waiting connection
+// accepted with its number and closed at once (the client sees a clean
+// close, not a hang), and the reserve reopened. If even the reserve is
+// gone, accepting pauses until one of our connections closes.
+// notes/05-hardening.md compares the two.
 
-func (l *loop) openSpare() {
-	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if l.trace.On() {
-		l.trace.Call(`openat(AT_FDCWD, "/dev/null", O_RDONLY|O_CLOEXEC)`, fd, err)
-	}
-	if err != nil {
-		fd = -1
-	}
-	l.spareFD = fd
-}
-
-// outOfDescriptors sheds one queued connection and reports whether more may
-// be waiting. At the limit accept4 says EMFILE even when the queue is empty
-// (it reserves the new descriptor first), so only the accept made with the
-// spare's number can say the queue is empty.
+// outOfDescriptors sheds one queued connection with the spare's number and
+// reports whether more may be waiting (kit.Spare explains why only that
+// accept can tell). Without a spare, accepting pauses.
 func (l *loop) outOfDescriptors() bool {
-	if l.spareFD < 0 {
+	if !l.spare.Held() {
 		l.pauseAccepting()
 		return false
 	}
-	l.closeFD(l.spareFD)
-	l.spareFD = -1
-	fd, _, err := l.accept()
-	if err == nil {
-		l.closeFD(fd)
+	shed := l.spare.Shed(func() (int, error) {
+		fd, _, err := l.accept()
+		return fd, err
+	})
+	if shed {
 		l.stats.shed.inc()
 	}
-	l.openSpare()
-	return err == nil
+	return shed
 }
 
 // A loop pauses accepting when even its spare is gone: another loop, or a
@@ -175,9 +156,7 @@ func (l *loop) retryAccepting() {
 
 func (l *loop) resumeAccepting() {
 	l.paused = false
-	if l.spareFD < 0 {
-		l.openSpare()
-	}
+	l.spare.Reopen()
 	if l.listenFD >= 0 {
 		l.stats.epollCtls.inc()
 		l.poller.Modify(l.listenFD, unix.EPOLLIN, 0)

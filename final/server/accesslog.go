@@ -3,24 +3,132 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"strconv"
+	"sync/atomic"
+	"time"
 )
 
-// accessLog gathers one line per request in the Common Log Format and
-// writes them once per loop iteration, not once per request: one write(2)
-// for a whole batch of pipelined requests.
+// Logs are written off the loops. A write to a terminal or a pipe blocks
+// when the reader is slow (a scrolling terminal, `| less` paused, a full
+// pipe), and a loop that blocks serves no one. So each loop gathers lines
+// in a batch and hands the batch, once per wakeup, to a goroutine that
+// writes it; if that writer has fallen so far behind that its queue is
+// full, the batch is dropped and counted (/stats: log_lines_dropped).
+// Losing log lines under overload is the trade every fast server makes
+// (nginx's buffered access_log, syslog over UDP); stalling is not.
+
+// asyncWriter writes batches on its own goroutine.
+type asyncWriter struct {
+	w       io.Writer
+	queue   chan []byte // batches to write
+	spent   chan []byte // written batches, for reuse: no allocation per batch
+	dropped atomic.Uint64
+	done    chan struct{}
+}
+
+// queueDepth is how many batches may wait for a slow writer.
+const queueDepth = 64
+
+func newAsyncWriter(w io.Writer) *asyncWriter {
+	if w == nil {
+		return nil
+	}
+	a := &asyncWriter{w: w, queue: make(chan []byte, queueDepth), spent: make(chan []byte, queueDepth+1), done: make(chan struct{})}
+	go a.run()
+	return a
+}
+
+func (a *asyncWriter) run() {
+	defer close(a.done)
+	for b := range a.queue {
+		a.w.Write(b) // an error here has nowhere better to go
+		select {
+		case a.spent <- b[:0]:
+		default:
+		}
+	}
+}
+
+// buffer returns an empty batch to fill.
+func (a *asyncWriter) buffer() []byte {
+	select {
+	case b := <-a.spent:
+		return b
+	default:
+		return make([]byte, 0, 32<<10)
+	}
+}
+
+// hand gives a batch of lines to the writer without waiting; it reports
+// false, and counts the lines as dropped, when the queue is full.
+func (a *asyncWriter) hand(b []byte, lines int) bool {
+	select {
+	case a.queue <- b:
+		return true
+	default:
+		a.dropped.Add(uint64(lines))
+		return false
+	}
+}
+
+// close lets the writer finish what is queued, waiting at most a second:
+// a writer stuck on a pipe nobody reads must not keep the process alive.
+func (a *asyncWriter) close() {
+	if a == nil {
+		return
+	}
+	close(a.queue)
+	select {
+	case <-a.done:
+	case <-time.After(time.Second):
+	}
+}
+
+// printf writes one message, for errors (rare: no batching).
+func (a *asyncWriter) printf(format string, args ...any) {
+	if a == nil {
+		return
+	}
+	b := fmt.Appendf(a.buffer(), format, args...)
+	a.hand(b, 1)
+}
+
+// logWriters are the server's two writers, shared by the loops.
+type logWriters struct {
+	access, errors *asyncWriter
+	closed         bool
+}
+
+func newLogWriters(access, errors io.Writer) logWriters {
+	return logWriters{access: newAsyncWriter(access), errors: newAsyncWriter(errors)}
+}
+
+func (lw *logWriters) close() {
+	if !lw.closed {
+		lw.closed = true
+		lw.access.close()
+		lw.errors.close()
+	}
+}
+
+// accessLog gathers one loop's lines in the Common Log Format.
 type accessLog struct {
-	w   io.Writer // nil: no log (-quiet)
-	buf []byte
+	out   *asyncWriter // nil: no log (-quiet)
+	buf   []byte
+	lines int
 }
 
 // maxLogTarget keeps one absurd target from making a huge log line.
 const maxLogTarget = 256
 
 func (a *accessLog) request(l *loop, c *conn, method, target, version []byte, status int, size int64) {
-	if a.w == nil {
+	if a.out == nil {
 		return
+	}
+	if a.buf == nil {
+		a.buf = a.out.buffer()
 	}
 	b := a.buf
 	b = c.peer.Addr().AppendTo(b)
@@ -41,14 +149,21 @@ func (a *accessLog) request(l *loop, c *conn, method, target, version []byte, st
 	b = strconv.AppendInt(b, size, 10)
 	b = append(b, '\n')
 	a.buf = b
+	a.lines++
 	if len(a.buf) > 32<<10 {
 		a.flush()
 	}
 }
 
+// flush hands the batch over; the loop calls it once per wakeup.
 func (a *accessLog) flush() {
-	if a.w != nil && len(a.buf) > 0 {
-		a.w.Write(a.buf)
+	if a.out == nil || a.lines == 0 {
+		return
+	}
+	if a.out.hand(a.buf, a.lines) {
+		a.buf = nil
+	} else {
 		a.buf = a.buf[:0]
 	}
+	a.lines = 0
 }

@@ -3,98 +3,110 @@
 package server
 
 import (
+	"fmt"
 	"net/netip"
 
 	"epollhttp/step3-parse/httpparse"
 )
 
 // conn is one client connection. An idle connection holds only this struct:
-// its input and output buffers and its parser come from the loop's pools
-// when bytes arrive and go back as soon as nothing is pending, which is
-// what keeps ten thousand idle connections cheap.
+// its input buffer and its parser come from the loop's pools when bytes
+// arrive and go back as soon as nothing is pending, which is what keeps ten
+// thousand idle connections cheap.
 type conn struct {
-	fd   int
-	tag  uint32 // carried in every epoll event for fd: see connTable
-	peer netip.AddrPort
+	fd    int
+	tag   uint32 // carried in every epoll event for fd: see kit.Table
+	peer  netip.AddrPort
+	state state // changed by commit alone (lifecycle.go)
 
-	in     *buffer            // unparsed input; nil when idle
+	in     *buffer            // unparsed input (and the head in flight); nil when idle
 	parser *httpparse.Parser  // nil between requests
-	body   []byte             // a body gathered from several reads
-	bodyAt []byte             // a body still in place in the input
-	out    *output            // responses not yet written; nil when all sent
 	head   *httpparse.Request // the request whose head is parsed, or nil
 	headAt int                // where that head begins in in.b
+	body   []byte             // a body gathered from several reads, grown as bytes arrive
+	bodyAt []byte             // a body still in place in the input
+	out    *output            // responses not yet written; nil when all sent
 
 	watching   uint32 // the epoll events asked for now
-	peerClosed bool   // the client shut its writing side (end of file)
-	lastReply  bool   // the response queued last closes the connection
-	closing    bool   // our FIN is sent; waiting for the client's
+	peerClosed bool   // the client shut its writing side (end of file): a fact no state implies
+	closeAfter bool   // the response queued last ends the connection
 	requests   int    // requests answered on this connection
 
-	// Timers (timers.go): at most one deadline runs at a time.
-	timer        *timeoutList
-	deadline     int64 // monotonic nanoseconds
-	timedRequest int   // c.requests when the clock started: whose clock it is
-	prev, next   *conn
-	unsentMark   int // bytes in the socket when the write clock started
-	lingerBytes  int // input discarded while closing
+	// Timers (timers.go): at most one clock runs at a time.
+	timer       *timeoutList
+	deadline    int64 // monotonic nanoseconds
+	timedRequest int  // c.requests when the clock started: whose clock it is
+	prev, next  *conn
+	unsentMark  int // bytes in the socket when the write clock started
+	lingerBytes int // input discarded while lingering
 }
 
-// busy reports whether the connection is in the middle of something: a
-// partial request, or output the socket has not taken.
-func (c *conn) busy() bool {
-	return (c.in != nil && c.in.len() > 0) || c.head != nil || c.out != nil
-}
+// strict turns on the engine's self-checks: every move of commit is checked
+// against the transitions table, the invariants of each state are checked
+// after it, a closed conn panics when touched, and closed conns are not
+// reused (so that a stale pointer stays detectably closed). The tests turn
+// it on; it costs a map lookup per event, so the server leaves it off.
+var strict = false
 
-// connTable finds a connection by descriptor in O(1): the kernel hands out
-// the lowest free numbers, so a slice indexed by fd is dense. Each new
-// connection also gets a tag, never reused, that travels in its epoll
-// events; an event whose tag does not match belongs to a connection closed
-// earlier in the same epoll_wait batch whose number has been reused, and is
-// dropped (step 2 explains the trap).
-type connTable struct {
-	byFD    []*conn
-	lastTag uint32
-	free    freeList[*conn] // closed conns kept for reuse, so accepting allocates nothing
-}
-
-func (t *connTable) add(fd int, peer netip.AddrPort) *conn {
-	for fd >= len(t.byFD) {
-		t.byFD = append(t.byFD, nil)
+// mustBeOpen panics, in strict mode, on any use of a closed connection.
+func (c *conn) mustBeOpen() {
+	if strict && c.state == stateClosed {
+		panic(fmt.Sprintf("server: use of a closed connection (fd was %d)", c.fd))
 	}
-	c, ok := t.free.take()
+}
+
+var allowed = func() map[transition]bool {
+	m := map[transition]bool{}
+	for _, t := range transitions {
+		m[transition{from: t.from, on: t.on, to: t.to}] = true
+	}
+	return m
+}()
+
+func mustBeAllowed(from state, on event, to state) {
+	if !allowed[transition{from: from, on: on, to: to}] {
+		panic(fmt.Sprintf("server: undeclared transition %v --%v--> %v", from, on, to))
+	}
+}
+
+// checkInvariants panics, in strict mode, when c's epoll interest or its
+// clock is not what its state says.
+func (l *loop) checkInvariants(c *conn) {
+	rule := stateRules[c.state]
+	want := rule.events
+	if c.peerClosed {
+		want &^= reading
+	}
+	if c.watching != want {
+		panic(fmt.Sprintf("server: %v connection watches %#x, want %#x", c.state, c.watching, want))
+	}
+	list := l.timers.list(rule.timer)
+	if (list != nil && list.length > 0) != (c.timer != nil) || (c.timer != nil && c.timer != list) {
+		panic(fmt.Sprintf("server: %v connection on the %s list", c.state, c.timer.nameOrNone()))
+	}
+	if (c.state == stateWriting) != (c.out != nil) {
+		panic(fmt.Sprintf("server: %v connection, output queued: %v", c.state, c.out != nil))
+	}
+}
+
+func (l *loop) newConn(fd int, peer netip.AddrPort) *conn {
+	c, ok := l.spareConns.take()
 	if !ok {
 		c = new(conn)
 	}
-	t.lastTag++
-	*c = conn{fd: fd, tag: t.lastTag, peer: peer}
-	t.byFD[fd] = c
+	*c = conn{fd: fd, peer: peer}
+	c.tag = l.conns.Add(fd, c)
 	return c
 }
 
-func (t *connTable) get(fd int, tag uint32) *conn {
-	if fd < 0 || fd >= len(t.byFD) {
-		return nil
+// freeConn keeps a closed conn struct for the next accept, so accepting
+// allocates nothing; in strict mode it is left closed for ever instead.
+func (l *loop) freeConn(c *conn) {
+	if strict {
+		return
 	}
-	if c := t.byFD[fd]; c != nil && c.tag == tag {
-		return c
-	}
-	return nil
+	*c = conn{fd: -1, state: stateClosed}
+	l.spareConns.give(c, maxSpareConns)
 }
 
-func (t *connTable) remove(c *conn) {
-	if t.byFD[c.fd] == c {
-		t.byFD[c.fd] = nil
-	}
-	*c = conn{fd: -1}
-	t.free.give(c, 1024)
-}
-
-// each calls f for every open connection.
-func (t *connTable) each(f func(*conn)) {
-	for _, c := range t.byFD {
-		if c != nil {
-			f(c)
-		}
-	}
-}
+const maxSpareConns = 1024

@@ -56,6 +56,9 @@ func startServer(t testing.TB, cfg Config) *Server {
 	if cfg.Loops == 0 {
 		cfg.Loops = 2
 	}
+	if cfg.ErrorLog == nil {
+		cfg.ErrorLog = io.Discard // the tests that expect a panic's report give their own
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -14,12 +14,14 @@ import (
 var netipZero netip.AddrPort
 
 func TestTimeoutListsStayInOrder(t *testing.T) {
-	list := timeoutList{name: "t", length: int64(time.Second)}
+	var ts timers
+	ts.lists[timerHeader] = timeoutList{name: "t", length: int64(time.Second)}
+	list := &ts.lists[timerHeader]
 	a, b, c := &conn{fd: 1}, &conn{fd: 2}, &conn{fd: 3}
-	list.start(a, 0)
-	list.start(b, 10)
-	list.start(c, 20)
-	list.start(a, 30) // restarted: now last
+	ts.set(a, timerHeader, true, 0)
+	ts.set(b, timerHeader, true, 10)
+	ts.set(c, timerHeader, true, 20)
+	ts.set(a, timerHeader, true, 30) // restarted: now last
 	var order []int
 	for x := list.head; x != nil; x = x.next {
 		order = append(order, x.fd)
@@ -27,37 +29,26 @@ func TestTimeoutListsStayInOrder(t *testing.T) {
 	if len(order) != 3 || order[0] != 2 || order[1] != 3 || order[2] != 1 {
 		t.Fatalf("order %v, want [2 3 1]", order)
 	}
-	list.keep(b, 40) // already there: its clock keeps running
+	ts.set(b, timerHeader, false, 40) // same state, same request: its clock keeps running
 	if b.deadline != 10+int64(time.Second) {
-		t.Fatalf("keep moved the deadline to %d", b.deadline)
+		t.Fatalf("a kept clock moved its deadline to %d", b.deadline)
 	}
-	ts := timers{header: list}
-	if got := ts.waitMillis(10); got != 1000 {
+	b.requests++
+	ts.set(b, timerHeader, false, 40) // a new request gets its own time
+	if b.deadline != 40+int64(time.Second) {
+		t.Fatalf("a new request's clock did not restart: deadline %d", b.deadline)
+	}
+	if got := ts.waitMillis(20); got != 1000 {
 		t.Fatalf("waitMillis = %d, want 1000", got)
 	}
 	var fired []int
-	ts.expire(int64(time.Second)+25, func(c *conn, _ *timeoutList) { fired = append(fired, c.fd) })
-	if len(fired) != 2 || fired[0] != 2 || fired[1] != 3 {
-		t.Fatalf("fired %v, want [2 3]", fired)
+	ts.expire(int64(time.Second)+35, func(c *conn, _ timerKind) { fired = append(fired, c.fd) })
+	if len(fired) != 2 || fired[0] != 3 || fired[1] != 1 {
+		t.Fatalf("fired %v, want [3 1]", fired)
 	}
-	// a is due 5ns later: epoll_wait counts in milliseconds, so round up.
-	if got := ts.waitMillis(int64(time.Second) + 25); got != 1 {
+	// b is due 5ns later: epoll_wait counts in milliseconds, so round up.
+	if got := ts.waitMillis(int64(time.Second) + 35); got != 1 {
 		t.Fatalf("waitMillis after expiry = %d, want 1", got)
-	}
-}
-
-func TestBufferMakeRoomKeepsThePinnedHead(t *testing.T) {
-	b := &buffer{b: make([]byte, 32)}
-	copy(b.b, "HEAD....bodybodyNEXT")
-	b.start, b.end = 16, 20 // the head is b[0:8], the body b[8:16] is consumed
-	head := b.b[0:8]
-	b.makeRoom(20, 8) // needs room: slide the unread bytes behind the head
-	if string(head) != "HEAD...." || string(b.unread()) != "NEXT" || b.start != 8 {
-		t.Fatalf("head %q, unread %q at %d", head, b.unread(), b.start)
-	}
-	b.makeRoom(100, 8) // must grow: the head's bytes stay valid in the old array
-	if string(head) != "HEAD...." || string(b.b[:8]) != "HEAD...." || string(b.unread()) != "NEXT" || len(b.b) < 112 {
-		t.Fatalf("after growing: head %q, unread %q, size %d", head, b.unread(), len(b.b))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"epollhttp/step1-socket/sock"
+	"epollhttp/step2-epoll/kit"
 	"epollhttp/step2-epoll/poll"
 	"epollhttp/step3-parse/httpparse"
 
@@ -24,16 +25,19 @@ type loop struct {
 	handler  Handler
 	poller   *poll.Poller
 	listenFD int
-	wakeFD   int   // eventfd: Shutdown and Close write to it to wake us
-	spareFD  int   // held for EMFILE (accept.go)
-	paused   bool  // not accepting: out of descriptors, even the spare
-	pausedAt int64 // when it paused, on the l.now clock
+	waker    *kit.Waker // Shutdown and Close write to it to wake us
+	spare    *kit.Spare // a descriptor held for EMFILE (accept.go)
+	paused   bool       // not accepting: out of descriptors, even the spare
+	pausedAt int64      // when it paused, on the l.now clock
 
-	conns   connTable
-	open    int // connections open on this loop
-	inputs  bufferPool
-	outputs outputPool
-	parsers freeList[*httpparse.Parser]
+	conns      kit.Table[conn]
+	spareConns freeList[*conn] // closed conns kept for reuse, so accepting allocates nothing
+	open       int             // connections open on this loop
+	inputs     bufferPool      // readSize buffers
+	smalls     bufferPool      // smallSize buffers, for connections that wait mid-request
+	outputs    outputPool
+	parsers    freeList[*httpparse.Parser]
+	bodyBytes  int64 // bytes held in gathered request bodies, at most cfg.MaxBodyBuffer
 
 	timers timers
 	now    int64 // monotonic nanoseconds, read once per wakeup
@@ -48,9 +52,11 @@ type loop struct {
 	drainEnd int64 // when draining must end, ready or not
 	stopped  bool
 
-	stats loopStats
-	log   accessLog
-	trace *sock.Narrator
+	stats   loopStats
+	log     accessLog
+	errs    *asyncWriter // handler panics and other errors, written off the loop
+	trace   *sock.Narrator
+	observe func(from state, on event, to state) // tests: every move commit makes
 }
 
 // run is the loop itself: sleep in epoll_wait until something is ready or
@@ -71,7 +77,7 @@ func (l *loop) run() error {
 		for i := range events {
 			l.handle(events[i])
 		}
-		l.timers.expire(l.now, l.onTimeout)
+		l.timers.expire(l.now, l.timeout)
 		l.retryAccepting()
 		l.trimPools()
 		if l.draining {
@@ -95,15 +101,16 @@ func (l *loop) trimPools() {
 	}
 	l.lastTrim = l.now
 	l.inputs.trim(poolFloor)
+	l.smalls.trim(poolFloor)
 	l.outputs.trim(poolFloor)
-	l.conns.free.trim(poolFloor)
+	l.spareConns.trim(poolFloor)
 	l.parsers.trim(poolFloor)
 }
 
 // poolsAboveFloor reports whether trimming still has something to give back.
 func (l *loop) poolsAboveFloor() bool {
-	return l.inputs.len() > poolFloor || l.outputs.len() > poolFloor ||
-		l.parsers.len() > poolFloor || l.conns.free.len() > poolFloor
+	return l.inputs.len() > poolFloor || l.smalls.len() > poolFloor || l.outputs.len() > poolFloor ||
+		l.parsers.len() > poolFloor || l.spareConns.len() > poolFloor
 }
 
 // waitMillis is how long epoll_wait may sleep: until the next timeout, the
@@ -146,116 +153,65 @@ func (l *loop) tick() {
 	l.clock.update(now)
 }
 
-// handle dispatches one event.
+// handle dispatches one event: the listener and the waker have their own
+// code; a client's event is worked out by react and applied by commit.
 func (l *loop) handle(ev unix.EpollEvent) {
 	fd := int(ev.Fd)
 	switch fd {
 	case l.listenFD:
 		l.acceptAll()
 		return
-	case l.wakeFD:
+	case l.waker.FD():
 		l.onWake()
 		return
 	}
-	c := l.conns.get(fd, uint32(ev.Pad))
+	c := l.conns.Get(fd, uint32(ev.Pad))
 	if c == nil {
 		l.stats.stale.inc()
 		return
 	}
+	on, next := l.react(c, ev.Events)
+	l.commit(c, on, next)
+}
+
+// react works out what an epoll event means for c and returns the state it
+// leads to. It reads, parses, runs handlers and writes, but never closes c
+// nor changes what epoll watches: commit does that.
+func (l *loop) react(c *conn, events uint32) (event, state) {
+	c.mustBeOpen()
 	switch {
-	case ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0:
+	case events&(unix.EPOLLERR|unix.EPOLLHUP) != 0:
 		// EPOLLERR: an error is pending, usually ECONNRESET. EPOLLHUP:
 		// both directions are shut. No one is left to read an answer.
-		l.closeConn(c)
-	case ev.Events&unix.EPOLLOUT != 0:
-		l.onWritable(c)
-	case c.closing:
-		l.discardInput(c)
+		return evHangup, stateClosed
+	case c.state == stateWriting:
+		return evWritable, l.advance(c)
+	case c.state == stateLinger:
+		return evReadable, l.discard(c)
 	default: // EPOLLIN, EPOLLRDHUP
-		l.onReadable(c)
+		return evReadable, l.onReadable(c)
 	}
 }
 
-// watch sets what epoll reports for c, with one epoll_ctl only when it
-// changes: EPOLLIN while reading requests, EPOLLOUT while the socket is full
-// (and reading is paused, so a client that does not read cannot make us
-// buffer without end).
-func (l *loop) watch(c *conn, events uint32) {
-	if c.watching == events {
-		return
-	}
-	c.watching = events
-	l.stats.epollCtls.inc()
-	if events == unix.EPOLLOUT {
-		l.stats.outputWaits.inc()
-	}
-	if err := l.poller.Modify(c.fd, events, c.tag); err != nil {
-		l.closeConn(c)
-	}
+// timeout is what the timer lists call for a connection whose clock ran out.
+func (l *loop) timeout(c *conn, kind timerKind) {
+	l.commit(c, evTimeout, l.onTimeout(c, kind))
 }
 
-// closeConn closes a connection and gives back all it held. There is no
-// EPOLL_CTL_DEL first: close(2) removes a descriptor from every epoll
-// instance once no other descriptor refers to the same open file (epoll(7),
-// Q6), and this server never dups or forks. An event for it already in this
-// batch is caught by the tag.
-func (l *loop) closeConn(c *conn) {
-	if c.timer != nil {
-		c.timer.remove(c)
-	}
-	l.closeFD(c.fd)
-	l.releaseInput(c)
-	if c.out != nil {
-		l.outputs.put(c.out) // closes any file still being sent
-		c.out = nil
-	}
-	l.conns.remove(c)
-	l.open--
-	l.srv.open.Add(-1)
-	l.stats.connsOpen.add(^uint64(0))
-	l.stats.closed.inc()
-	if l.paused {
-		l.resumeAccepting()
-	}
-}
-
-// releaseInput gives c's input buffer and parser back to the pools.
-func (l *loop) releaseInput(c *conn) {
-	if c.in != nil {
-		l.inputs.put(c.in)
-		c.in = nil
-	}
-	if c.parser != nil {
-		c.parser.Reset()
-		l.parsers.give(c.parser, maxPooledParsers)
-		c.parser = nil
-	}
-	c.head, c.body, c.bodyAt = nil, nil, nil
-}
-
-func (l *loop) getParser() *httpparse.Parser {
-	if p, ok := l.parsers.take(); ok {
-		return p
-	}
-	return httpparse.New(l.cfg.Limits)
-}
-
-// maxPooledParsers bounds the parsers a loop keeps (a few KiB each).
-const maxPooledParsers = 1024
-
-// closeAll closes everything the loop holds; the loop has ended.
+// closeAll closes everything the loop holds; the loop has ended, or never
+// ran.
 func (l *loop) closeAll() {
-	l.conns.each(l.closeConn)
+	l.conns.Each(func(_ int, c *conn) { l.commit(c, evStop, stateClosed) })
 	l.closeListener()
-	l.srv.wakeMu.Lock()
-	l.closeFD(l.wakeFD)
-	l.wakeFD = -1
-	l.srv.wakeMu.Unlock()
-	if l.spareFD >= 0 {
-		l.closeFD(l.spareFD)
-		l.spareFD = -1
+	if l.waker != nil {
+		l.waker.Close()
 	}
-	l.poller.Close()
+	if l.spare != nil {
+		l.spare.Close()
+	}
+	if l.poller != nil {
+		l.poller.Close()
+	}
 	l.log.flush()
 }
 

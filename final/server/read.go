@@ -3,46 +3,33 @@
 package server
 
 import (
+	"runtime/debug"
+
+	"epollhttp/step2-epoll/kit"
 	"epollhttp/step3-parse/httpparse"
 
 	"golang.org/x/sys/unix"
 )
 
-// minRead is the least room a read(2) is given; less, and the buffer is
-// compacted or grown first.
-const minRead = 4 << 10
-
 // onReadable reads once (the socket is level-triggered: if more is waiting,
-// epoll_wait says so again), answers every complete request in what has
-// arrived, and writes all the answers with one write.
-func (l *loop) onReadable(c *conn) {
-	if c.in == nil {
-		c.in = l.inputs.get()
-	}
-	pinned := -1
-	if c.head != nil {
-		pinned = c.head.HeadLen + c.headAt
-	}
-	c.in.makeRoom(minRead, pinned)
+// epoll_wait says so again), then serves what has arrived.
+func (l *loop) onReadable(c *conn) state {
+	l.roomToRead(c)
 	n, err := l.read(c.fd, c.in.spare())
 	switch {
 	case err == unix.EAGAIN:
-		return // nothing after all (another event said so first)
+		// Nothing after all (another event said so first).
 	case err != nil:
-		// ECONNRESET: the client reset the connection. No one to answer.
-		l.closeConn(c)
-		return
+		return stateClosed // ECONNRESET: the client reset the connection. No one to answer.
 	case n == 0:
-		// End of file: the client shut its writing side. Answer what it
-		// sent, then close (flush does it, and stops watching for input,
-		// which a level-triggered epoll would otherwise report for ever).
+		// End of file: the client shut its writing side. What it sent in
+		// full is still answered; commit closes the connection once
+		// nothing more is owed.
 		c.peerClosed = true
+	default:
+		c.in.added(n)
 	}
-	c.in.added(n)
-	l.process(c)
-	if l.flush(c) {
-		l.releaseIfIdle(c)
-	}
+	return l.advance(c)
 }
 
 func (l *loop) read(fd int, b []byte) (int, error) {
@@ -63,10 +50,24 @@ func (l *loop) read(fd int, b []byte) (int, error) {
 }
 
 // process turns what c.in holds into responses in c.out, request by
-// request, until the input runs out, a response closes the connection, or
-// too much output waits for a client that does not read.
-func (l *loop) process(c *conn) {
-	for !c.lastReply && !c.closing && (c.out == nil || c.out.pending() < l.cfg.MaxOutput) {
+// request. It stops when the input runs out, when a response ends the
+// connection, or when output must go out first: too many bytes wait, or a
+// file does (one open file per connection at a time: a client that
+// pipelines a thousand file requests and reads nothing would otherwise
+// hold a thousand descriptors). It reports whether it stopped for output.
+func (l *loop) process(c *conn) (waitsForOutput bool) {
+	waitsForOutput = l.serveInput(c)
+	if c.bodyAt != nil && !l.keepPartialBody(c) {
+		l.queueError(c, 503, "too many request bodies in flight; retry")
+	}
+	return waitsForOutput
+}
+
+func (l *loop) serveInput(c *conn) bool {
+	for c.in != nil && !c.closeAfter {
+		if c.out != nil && (c.out.pending() >= l.cfg.MaxOutput || len(c.out.files) > 0) {
+			return true
+		}
 		if c.parser == nil {
 			c.parser = l.getParser()
 		}
@@ -74,69 +75,109 @@ func (l *loop) process(c *conn) {
 		if err != nil {
 			e := err.(*httpparse.Error)
 			l.queueError(c, e.Status, e.Reason)
-			return
+			return false
 		}
 		c.in.consume(step.Consumed)
 		switch step.Kind {
 		case httpparse.NeedMore:
-			l.keepPartialBody(c)
-			return
+			return false
 		case httpparse.Head:
-			if !l.startRequest(c) {
-				return
-			}
+			l.startRequest(c)
 		case httpparse.Body:
-			l.addBody(c, step.Body)
+			if !l.addBody(c, step.Body) {
+				l.queueError(c, 503, "too many request bodies in flight; retry")
+				return false
+			}
 		case httpparse.Done:
 			l.serve(c)
 		}
 	}
+	return false
 }
 
-// startRequest looks at a complete head before its body is read. It
-// reports false if the request was answered here already.
-func (l *loop) startRequest(c *conn) bool {
+// startRequest looks at a complete head before its body is read.
+func (l *loop) startRequest(c *conn) {
 	r := c.parser.Request()
 	c.head, c.headAt = r, c.in.start-r.HeadLen
 	switch r.Expect {
 	case httpparse.ExpectUnknown:
 		l.queueError(c, 417, "only the 100-continue expectation is supported")
-		return false
 	case httpparse.ExpectContinue:
 		// The client waits for this before it sends the body (RFC 9110
-		// §10.1.1). If the body is already here, it did not wait.
-		if r.Framing != httpparse.FramingNone && c.in.len() == 0 {
-			if c.out == nil {
-				c.out = l.outputs.get()
-			}
-			c.out.buf = append(c.out.buf, "HTTP/1.1 100 Continue\r\n\r\n"...)
+		// §10.1.1); a request with no body is owed no 100, and if the
+		// body is already here, the client did not wait.
+		hasBody := r.Framing == httpparse.FramingChunked || (r.Framing == httpparse.FramingLength && r.ContentLength > 0)
+		if hasBody && c.in.len() == 0 {
+			l.queueBytes(c, continueLine)
 		}
 	}
-	return true
 }
 
-// addBody gathers the body. A body that arrives in one piece stays where
-// it is, in the input buffer, and is handed to the handler without a copy.
-func (l *loop) addBody(c *conn, piece []byte) {
+var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+
+// A body is gathered as it arrives, and grows with the bytes received,
+// never with the bytes a Content-Length declares: a declared size is a
+// promise, not a fact, and four thousand connections that each declare 8
+// MiB and send one byte must not make the server reserve 32 GB. A body that
+// arrives in one read stays where it is, in the input buffer, and is handed
+// to the handler without a copy. What the loop's connections hold in
+// gathered bodies is bounded by Config.MaxBodyBuffer; a body that would
+// pass it gets 503 and the connection is closed (the client may retry).
+
+// addBody takes the next piece of the body; false means over the budget.
+func (l *loop) addBody(c *conn, piece []byte) bool {
 	if c.body == nil && c.bodyAt == nil {
 		c.bodyAt = piece
-		return
+		return true
 	}
-	if c.body == nil {
-		c.body = make([]byte, 0, max(int(c.head.ContentLength), 2*len(c.bodyAt)))
-		c.body = append(c.body, c.bodyAt...)
-		c.bodyAt = nil
+	if c.bodyAt != nil && !l.keepPartialBody(c) {
+		return false
+	}
+	if !l.growBody(c, len(piece)) {
+		return false
 	}
 	c.body = append(c.body, piece...)
+	return true
 }
 
 // keepPartialBody copies a body piece out of the input buffer when more
 // must be read: the next read may reuse the bytes it sits in.
-func (l *loop) keepPartialBody(c *conn) {
-	if c.bodyAt != nil {
-		c.body = append(make([]byte, 0, max(int(c.head.ContentLength), 2*len(c.bodyAt))), c.bodyAt...)
-		c.bodyAt = nil
+func (l *loop) keepPartialBody(c *conn) bool {
+	piece := c.bodyAt
+	c.bodyAt = nil
+	if !l.growBody(c, len(piece)) {
+		return false
 	}
+	c.body = append(c.body, piece...)
+	return true
+}
+
+// growBody makes room for n more bytes in c.body: at least double, but
+// never past what the head declared, and only within the loop's budget.
+func (l *loop) growBody(c *conn, n int) bool {
+	need := len(c.body) + n
+	if need <= cap(c.body) {
+		return true
+	}
+	size := max(need, 2*cap(c.body), 512)
+	if c.head.Framing == httpparse.FramingLength {
+		size = max(need, min(size, int(c.head.ContentLength)))
+	}
+	grow := int64(size - cap(c.body))
+	if l.bodyBytes+grow > l.cfg.MaxBodyBuffer {
+		return false
+	}
+	l.bodyBytes += grow
+	grown := make([]byte, len(c.body), size)
+	copy(grown, c.body)
+	c.body = grown
+	return true
+}
+
+// releaseBody lets go of a gathered body and returns its bytes to the budget.
+func (l *loop) releaseBody(c *conn) {
+	l.bodyBytes -= int64(cap(c.body))
+	c.body, c.bodyAt = nil, nil
 }
 
 // serve runs the handler for a complete request and queues its response.
@@ -144,6 +185,13 @@ func (l *loop) serve(c *conn) {
 	head := c.head
 	r := &l.req
 	*r = Request{Method: head.Method, Headers: head.Headers, Remote: c.peer, Loop: l.id, Head: head}
+	// A HEAD request is served as GET, and the server leaves the body out
+	// (RFC 9110 §9.3.2): the handler cannot make the fields differ from
+	// GET's, Content-Length included, which §8.6 requires.
+	headOnly := r.IsHead()
+	if headOnly {
+		r.Method = methodGET
+	}
 	r.setTarget(head.Target)
 	r.Body = c.bodyAt
 	if c.body != nil {
@@ -152,50 +200,37 @@ func (l *loop) serve(c *conn) {
 	w := &l.resp
 	w.reset()
 	l.runHandler(w, r)
-
 	closeAfter := !head.KeepAlive || w.closeIt || l.draining
-	sent := w.bodySize() // for the log: queueResponse hands any file on
-	if r.IsHead() {
-		sent = 0
-	}
-	l.queueResponse(c, w, r.IsHead(), closeAfter, head.Minor == 0 && head.KeepAlive)
-	l.log.request(l, c, head.Method, head.Target, head.Version, w.status, sent)
-	c.head, c.body, c.bodyAt = nil, nil, nil
+	l.log.request(l, c, head.Method, head.Target, head.Version, w.status, w.sentBodySize(headOnly))
+	l.queueResponse(c, w, headOnly, closeAfter, head.Minor == 0 && head.KeepAlive)
+	c.head = nil
+	l.releaseBody(c)
 	c.requests++
 	l.stats.requests.inc()
 }
 
-// runHandler calls the handler; a handler that panics gets its client a
-// 500 and a closed connection, not the whole server brought down.
-func (l *loop) runHandler(w *ResponseWriter, r *Request) {
-	defer func() {
-		if p := recover(); p != nil {
-			w.reset()
-			w.Text(500, "internal error\n")
-			w.Close()
-			if l.trace.On() {
-				l.trace.Printf("handler panic: %v", p)
-			}
-		}
-	}()
-	l.handler.Serve(w, r)
-}
+var methodGET = []byte("GET")
 
 func (l *loop) queueResponse(c *conn, w *ResponseWriter, headOnly, closeAfter, keepAliveFor10 bool) {
 	if c.out == nil {
 		c.out = l.outputs.get()
 	}
-	c.out.buf = w.appendResponse(c.out.buf, l.clock.date, headOnly, closeAfter, keepAliveFor10)
-	if w.file != nil {
-		if headOnly {
-			l.closeFD(w.file.fd)
-		} else {
-			w.file.at = len(c.out.buf)
-			c.out.files = append(c.out.files, *w.file)
-		}
-		w.file = nil
+	var file fileSend
+	var hasFile bool
+	c.out.buf, file, hasFile = w.appendResponse(c.out.buf, l.clock.date, headOnly, closeAfter, keepAliveFor10)
+	if hasFile {
+		file.at = len(c.out.buf)
+		c.out.files = append(c.out.files, file)
 	}
-	c.lastReply = closeAfter
+	c.closeAfter = closeAfter
+}
+
+// queueBytes queues bytes the server writes itself (100 Continue).
+func (l *loop) queueBytes(c *conn, b []byte) {
+	if c.out == nil {
+		c.out = l.outputs.get()
+	}
+	c.out.buf = append(c.out.buf, b...)
 }
 
 // queueError answers a request that cannot be served with status and a
@@ -205,64 +240,74 @@ func (l *loop) queueError(c *conn, status int, reason string) {
 	w := &l.resp
 	w.reset()
 	w.Text(status, reason+"\n")
+	if status == 503 {
+		w.SetHeader("Retry-After", "1")
+	}
+	l.log.request(l, c, dash, dash, dash, status, int64(len(w.body)))
 	l.queueResponse(c, w, false, true, false)
-	l.log.request(l, c, []byte("-"), []byte("-"), []byte("-"), status, int64(len(w.body)))
 	l.stats.errors.inc()
 	l.releaseInput(c)
+	l.releaseBody(c)
 }
 
-// bodySize is the number of body bytes the response carries.
-func (w *ResponseWriter) bodySize() int64 {
-	if w.file != nil {
-		return w.file.remaining
-	}
-	return int64(len(w.body))
-}
+var dash = []byte("-")
 
-// onWritable runs when a client blocked on EPOLLOUT has room again. Once
-// its output is all out, requests that waited in its input are answered.
-func (l *loop) onWritable(c *conn) {
-	if c.out != nil {
-		switch err := l.writeOut(c); {
-		case err == errSocketFull:
-			l.startWriteClock(c)
-			return
-		case err != nil:
-			l.closeConn(c)
-			return
-		}
-		l.outputs.put(c.out)
-		c.out = nil
-	}
-	if c.in != nil && !c.closing {
-		l.process(c)
-	}
-	if l.flush(c) {
-		l.releaseIfIdle(c)
-	}
-}
-
-// releaseIfIdle gives back the input buffer and parser of a connection that
-// has nothing left in them, so an idle connection holds neither.
-func (l *loop) releaseIfIdle(c *conn) {
-	if c.in != nil && c.in.len() == 0 && c.head == nil {
-		l.releaseInput(c)
-	}
-}
-
-// discardInput reads and drops what a closing client still sends, until
-// its FIN (end of file) lets us close without an RST.
-func (l *loop) discardInput(c *conn) {
+// discard reads and drops what a lingering client still sends, until its
+// FIN (end of file) lets us close without an RST.
+func (l *loop) discard(c *conn) state {
 	var scratch [4096]byte
-	n, err := l.read(c.fd, scratch[:])
-	if err == unix.EAGAIN {
-		return
+	l.stats.reads.inc()
+	if kit.Discard(l.trace, c.fd, scratch[:], &c.lingerBytes, maxLingerBytes) {
+		return stateClosed
 	}
-	c.lingerBytes += n
-	if err != nil || n == 0 || c.lingerBytes > maxLingerBytes {
-		l.closeConn(c)
-	}
+	return stateLinger
 }
 
 // maxLingerBytes bounds what a closing client may make us read and drop.
 const maxLingerBytes = 256 << 10
+
+// releaseInput gives c's input buffer and parser back to the pools.
+func (l *loop) releaseInput(c *conn) {
+	if c.in != nil {
+		l.putInput(c.in)
+		c.in = nil
+	}
+	if c.parser != nil {
+		c.parser.Reset()
+		l.parsers.give(c.parser, maxPooledParsers)
+		c.parser = nil
+	}
+	c.head = nil
+}
+
+func (l *loop) getParser() *httpparse.Parser {
+	if p, ok := l.parsers.take(); ok {
+		return p
+	}
+	return httpparse.New(l.cfg.Limits)
+}
+
+// maxPooledParsers bounds the parsers a loop keeps (a few KiB each).
+const maxPooledParsers = 1024
+
+// runHandler calls the handler. A handler that panics gets its client a
+// 500 and a closed connection, not the whole server brought down; the
+// panic and its stack go to the error log, always. A status the server
+// cannot send as a final response becomes a 500 too.
+func (l *loop) runHandler(w *ResponseWriter, r *Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			l.errs.printf("final: handler panic serving %s %s: %v\n%s", r.Method, r.Target, p, debug.Stack())
+			l.stats.panics.inc()
+			w.reset() // closes a file the handler gave SendFile
+			w.Text(500, "internal server error\n")
+			w.Close()
+		}
+	}()
+	l.handler.Serve(w, r)
+	if w.status < 200 || w.status > 599 {
+		l.errs.printf("final: handler set status %d serving %s %s; sent 500\n", w.status, r.Method, r.Target)
+		w.reset()
+		w.Text(500, "internal server error\n")
+	}
+}

@@ -13,50 +13,56 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"epollhttp/step1-socket/sock"
+	"epollhttp/step2-epoll/kit"
 	"epollhttp/step2-epoll/poll"
 	"epollhttp/step3-parse/httpparse"
 
 	"golang.org/x/sys/unix"
 )
 
-// Config is everything a Server can be told. Zero fields take the defaults
-// of DefaultConfig.
+// Config is everything a Server can be told. Every zero field takes the
+// default of DefaultConfig, field by field (Limits too); a negative MaxConns
+// means no limit.
 type Config struct {
-	Addr      string // host:port; port 0 picks a free port
-	Loops     int    // event loops, each on its own thread
-	Backlog   int    // listen(2) backlog per loop
-	Handler   Handler
-	Limits    httpparse.Limits
-	MaxConns  int // connections open at once, over all loops; past it: 503
-	MaxOutput int // bytes of output one connection may have waiting before its requests wait too
+	Addr          string // host:port; port 0 picks a free port
+	Loops         int    // event loops, each on its own thread; default GOMAXPROCS
+	Backlog       int    // listen(2) backlog per loop
+	Handler       Handler
+	Limits        httpparse.Limits
+	MaxConns      int   // connections open at once, over all loops; past it: 503
+	MaxOutput     int   // bytes of output one connection may have waiting before its requests wait too
+	MaxBodyBuffer int64 // bytes of request bodies one loop may hold while they arrive; past it: 503 (at least Limits.MaxBodyBytes)
 
 	IdleTimeout   time.Duration // keep-alive connection with no request under way
 	HeaderTimeout time.Duration // from the first byte of a request to the end of its head
 	BodyTimeout   time.Duration // from the end of the head to the end of the body
 	WriteTimeout  time.Duration // a client that takes none of our output
-	DrainTimeout  time.Duration // how long Shutdown waits for requests in flight
+	DrainTimeout  time.Duration // the most Shutdown waits for requests in flight
 
-	AccessLog io.Writer // one line per request; nil for none
-	Trace     io.Writer // every syscall of every loop; nil for none
+	AccessLog io.Writer // one line per request, written off the loops; nil for none
+	ErrorLog  io.Writer // handler panics with their stacks; nil: os.Stderr
+	Trace     io.Writer // every syscall of every loop (blocking: a debugging aid); nil for none
 }
 
 // DefaultConfig is what the final command starts from.
 func DefaultConfig() Config {
 	return Config{
-		Addr: ":8080", Loops: runtime.NumCPU(), Backlog: 4096,
-		Limits: httpparse.DefaultLimits(), MaxConns: 20000, MaxOutput: 256 << 10,
+		Addr: ":8080", Loops: runtime.GOMAXPROCS(0), Backlog: 4096,
+		Limits: httpparse.DefaultLimits(), MaxConns: 20000, MaxOutput: 256 << 10, MaxBodyBuffer: 64 << 20,
 		IdleTimeout: 30 * time.Second, HeaderTimeout: 10 * time.Second, BodyTimeout: 60 * time.Second,
 		WriteTimeout: 30 * time.Second, DrainTimeout: 5 * time.Second,
+		ErrorLog: os.Stderr,
 	}
 }
 
-// Server is a running set of loops.
+// Server is a set of loops.
 type Server struct {
 	cfg      Config
 	loops    []*loop
@@ -64,10 +70,23 @@ type Server struct {
 	open     atomic.Int64 // connections open, all loops together
 	draining atomic.Bool
 	stopNow  atomic.Bool
-	wakeMu   sync.Mutex // guards the loops' eventfds against writes after close
 	started  time.Time
 	traceMu  sync.Mutex
+	logs     logWriters
+
+	lifeMu sync.Mutex // guards phase
+	phase  phase
 }
+
+// phase is where the Server stands: Serve runs once, and Close before it
+// releases what New opened.
+type phase uint8
+
+const (
+	phaseNew phase = iota
+	phaseServing
+	phaseClosed
+)
 
 // New opens the listeners and epoll instances; Serve starts the loops.
 func New(cfg Config) (*Server, error) {
@@ -79,11 +98,13 @@ func New(cfg Config) (*Server, error) {
 	// before clients can use up our descriptors (see sock.StartRuntimePoller).
 	sock.StartRuntimePoller()
 	s := &Server{cfg: cfg, started: time.Now()}
+	s.logs = newLogWriters(cfg.AccessLog, cfg.ErrorLog)
 	addr := cfg.Addr
 	for i := 0; i < cfg.Loops; i++ {
 		l, err := s.newLoop(i, addr)
 		if err != nil {
 			s.closeLoops()
+			s.logs.close()
 			return nil, err
 		}
 		s.loops = append(s.loops, l)
@@ -96,26 +117,34 @@ func New(cfg Config) (*Server, error) {
 
 func fillDefaults(cfg *Config) {
 	d := DefaultConfig()
-	if cfg.Loops <= 0 {
-		cfg.Loops = d.Loops
+	orDefault(&cfg.Loops, d.Loops)
+	orDefault(&cfg.Backlog, d.Backlog)
+	orDefault(&cfg.MaxOutput, d.MaxOutput)
+	orDefault(&cfg.MaxBodyBuffer, d.MaxBodyBuffer)
+	if cfg.MaxConns == 0 { // negative: no limit
+		cfg.MaxConns = d.MaxConns
 	}
-	if cfg.Backlog <= 0 {
-		cfg.Backlog = d.Backlog
-	}
-	if cfg.Limits == (httpparse.Limits{}) {
-		cfg.Limits = d.Limits
-	}
-	if cfg.MaxOutput <= 0 {
-		cfg.MaxOutput = d.MaxOutput
-	}
+	cfg.Limits = cfg.Limits.WithDefaults()
+	// One body must fit in the budget, or it could never be served.
+	cfg.MaxBodyBuffer = max(cfg.MaxBodyBuffer, cfg.Limits.MaxBodyBytes)
 	for _, p := range []struct{ v, def *time.Duration }{
 		{&cfg.IdleTimeout, &d.IdleTimeout}, {&cfg.HeaderTimeout, &d.HeaderTimeout},
 		{&cfg.BodyTimeout, &d.BodyTimeout}, {&cfg.WriteTimeout, &d.WriteTimeout},
 		{&cfg.DrainTimeout, &d.DrainTimeout},
 	} {
-		if *p.v == 0 {
+		if *p.v == 0 { // negative: that timeout is off
 			*p.v = *p.def
 		}
+	}
+	if cfg.ErrorLog == nil {
+		cfg.ErrorLog = d.ErrorLog
+	}
+}
+
+// orDefault replaces a zero or negative value with the default.
+func orDefault[T int | int64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
 	}
 }
 
@@ -136,10 +165,12 @@ func portOf(addr string) string {
 }
 
 func (s *Server) newLoop(id int, addr string) (*loop, error) {
-	l := &loop{id: id, srv: s, cfg: &s.cfg, handler: s.cfg.Handler, listenFD: -1, wakeFD: -1, spareFD: -1}
+	l := &loop{id: id, srv: s, cfg: &s.cfg, handler: s.cfg.Handler, listenFD: -1}
 	l.trace = newTrace(s.cfg.Trace, &s.traceMu, id)
-	l.log.w = s.cfg.AccessLog
+	l.log.out = s.logs.access
+	l.errs = s.logs.errors
 	l.timers = newTimers(&s.cfg)
+	l.inputs.size, l.smalls.size = readSize, smallSize
 	var err error
 	if l.poller, err = poll.New(256, l.trace); err != nil {
 		return nil, err
@@ -151,7 +182,7 @@ func (s *Server) newLoop(id int, addr string) (*loop, error) {
 		Backlog: s.cfg.Backlog, ReuseAddr: true, ReusePort: true, NonBlocking: true,
 	})
 	if err != nil {
-		l.poller.Close()
+		l.closeAll()
 		return nil, err
 	}
 	l.listenFD = ln.FD
@@ -170,18 +201,16 @@ func (s *Server) newLoop(id int, addr string) (*loop, error) {
 	if id == 0 {
 		s.addr = ln.Addr
 	}
-	l.wakeFD, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	l.trace.Call("eventfd2(0, EFD_CLOEXEC|EFD_NONBLOCK)", l.wakeFD, err)
-	if err != nil {
+	if l.waker, err = kit.NewWaker(l.trace); err != nil {
 		l.closeAll()
-		return nil, fmt.Errorf("eventfd: %w", err)
+		return nil, err
 	}
-	l.openSpare()
+	l.spare = kit.NewSpare(l.trace)
 	if err := l.poller.Add(l.listenFD, unix.EPOLLIN, 0); err != nil {
 		l.closeAll()
 		return nil, fmt.Errorf("epoll_ctl listener: %w", err)
 	}
-	if err := l.poller.Add(l.wakeFD, unix.EPOLLIN, 0); err != nil {
+	if err := l.poller.Add(l.waker.FD(), unix.EPOLLIN, 0); err != nil {
 		l.closeAll()
 		return nil, fmt.Errorf("epoll_ctl eventfd: %w", err)
 	}
@@ -204,8 +233,18 @@ func (s *Server) Loops() int { return len(s.loops) }
 func (s *Server) Started() time.Time { return s.started }
 
 // Serve runs every loop, each on a goroutine locked to its own OS thread,
-// and returns when all have ended (after Shutdown or Close).
+// and returns when all have ended (after Shutdown or Close). It may be
+// called once.
 func (s *Server) Serve() error {
+	s.lifeMu.Lock()
+	if s.phase != phaseNew {
+		s.lifeMu.Unlock()
+		return errors.New("server: Serve called twice, or after Close")
+	}
+	s.phase = phaseServing
+	s.lifeMu.Unlock()
+	defer s.logs.close()
+
 	errs := make(chan error, len(s.loops))
 	for _, l := range s.loops {
 		go func(l *loop) { errs <- l.run() }(l)
@@ -218,4 +257,13 @@ func (s *Server) Serve() error {
 		}
 	}
 	return first
+}
+
+// LogLinesDropped is the number of access log lines dropped because the
+// writer (a terminal, a pipe) fell behind: the loops never wait for it.
+func (s *Server) LogLinesDropped() uint64 {
+	if s.logs.access == nil {
+		return 0
+	}
+	return s.logs.access.dropped.Load()
 }

@@ -315,17 +315,6 @@ func TestConnectionsSpreadOverTheLoops(t *testing.T) {
 	}
 }
 
-func TestStaleEventsAreDropped(t *testing.T) {
-	var table connTable
-	old := table.add(9, netipZero)
-	tag := old.tag
-	table.remove(old)
-	fresh := table.add(9, netipZero)
-	if table.get(9, tag) != nil || table.get(9, fresh.tag) != fresh {
-		t.Fatal("a stale tag found the new connection, or the new tag did not")
-	}
-}
-
 // Found while writing note 04: a pipelined batch whose answers pass
 // MaxOutput, sent by a client that reads them all at once, must be answered
 // in full, though no new bytes arrive to wake the loop for the rest.

@@ -2,45 +2,47 @@
 
 package server
 
-import "golang.org/x/sys/unix"
-
 // Stopping a loop that sleeps in epoll_wait on its own thread: a Go signal
 // handler runs on some other goroutine and cannot interrupt that thread, so
-// Shutdown and Close write to each loop's eventfd, which the loop watches
-// like any client. The loop wakes, reads the server's state, and acts.
+// Shutdown and Close write to each loop's eventfd (step 2's kit.Waker),
+// which the loop watches like any client. The loop wakes, reads the
+// server's state, and acts.
 
 // Shutdown stops the server gracefully: each loop stops accepting (closes
-// its listener), closes idle connections, lets the requests in flight
-// finish (their responses say Connection: close), and ends when its last
-// connection is closed or when DrainTimeout has passed. Serve then returns.
+// its listener), closes idle connections, and lets the requests in flight
+// finish: their responses say Connection: close, and a kept-alive
+// connection whose response is out is closed as soon as it is. A loop ends
+// when its last connection is gone, or when DrainTimeout has passed,
+// whichever comes first. Serve then returns.
 func (s *Server) Shutdown() {
 	s.draining.Store(true)
 	s.wakeAll()
 }
 
-// Close stops the server at once: every connection is closed.
+// Close stops the server at once: every connection is closed. Before Serve
+// (or without it), it releases every descriptor New opened.
 func (s *Server) Close() {
-	s.stopNow.Store(true)
-	s.wakeAll()
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
+	switch s.phase {
+	case phaseNew:
+		s.phase = phaseClosed
+		s.closeLoops()
+		s.logs.close()
+	case phaseServing:
+		s.stopNow.Store(true)
+		s.wakeAll()
+	}
 }
 
 func (s *Server) wakeAll() {
-	one := []byte{1, 0, 0, 0, 0, 0, 0, 0} // eventfd adds an 8-byte counter (host order)
-	s.wakeMu.Lock()
-	defer s.wakeMu.Unlock()
 	for _, l := range s.loops {
-		if l.wakeFD >= 0 {
-			unix.Write(l.wakeFD, one)
-		}
+		l.waker.Wake()
 	}
 }
 
 func (l *loop) onWake() {
-	var counter [8]byte
-	n, err := unix.Read(l.wakeFD, counter[:]) // reset the eventfd, or it stays readable
-	if l.trace.On() {
-		l.trace.Call("read("+itoa(l.wakeFD)+", ..., 8)", n, err)
-	}
+	l.waker.Clear()
 	switch {
 	case l.srv.stopNow.Load():
 		l.stopped = true
@@ -56,9 +58,12 @@ func (l *loop) beginDrain() {
 	// Closing the listener stops new connections; any still in its queue
 	// are reset by the kernel (other loops' listeners close too).
 	l.closeListener()
-	l.conns.each(func(c *conn) {
-		if !c.busy() && !c.closing {
-			l.closeConn(c) // idle keep-alive: nothing in flight, close now
+	l.conns.Each(func(_ int, c *conn) {
+		// Nothing in flight: a kept-alive connection between requests, or
+		// one that has not sent a byte yet. Close it now. The others are
+		// closed as their last response goes out (afterOutput).
+		if c.state == stateIdle || (c.state == stateHead && c.in == nil) {
+			l.commit(c, evDrain, stateClosed)
 		}
 	})
 	l.drainCheck()

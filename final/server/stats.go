@@ -19,7 +19,7 @@ type loopStats struct {
 	connsTotal, connsOpen, closed, requests      counter
 	bytesIn, bytesOut                            counter
 	timeouts, stale, shed, rejected, errors      counter
-	outputWaits                                  counter
+	outputWaits, panics                          counter
 }
 
 // LoopStats is a snapshot of one loop's counters, as /stats shows them.
@@ -45,6 +45,7 @@ type LoopStats struct {
 	Rejected      uint64 `json:"rejected_max_conns"`
 	RequestErrors uint64 `json:"request_errors"`
 	OutputWaits   uint64 `json:"output_waits"` // times a client's socket was full and the loop waited for EPOLLOUT
+	HandlerPanics uint64 `json:"handler_panics"`
 }
 
 func (l *loop) snapshot() LoopStats {
@@ -55,6 +56,7 @@ func (l *loop) snapshot() LoopStats {
 		EpollWakeups: l.poller.Waits.Load(),
 		Timeouts:     s.timeouts.load(), StaleEvents: s.stale.load(), Shed: s.shed.load(),
 		Rejected: s.rejected.load(), RequestErrors: s.errors.load(), OutputWaits: s.outputWaits.load(),
+		HandlerPanics: s.panics.load(),
 	}
 	out.Syscalls.EpollWait = out.EpollWakeups
 	out.Syscalls.EpollCtl = s.epollCtls.load()
@@ -97,6 +99,7 @@ func Total(loops []LoopStats) LoopStats {
 		t.Rejected += l.Rejected
 		t.RequestErrors += l.RequestErrors
 		t.OutputWaits += l.OutputWaits
+		t.HandlerPanics += l.HandlerPanics
 	}
 	return t
 }

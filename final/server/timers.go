@@ -20,6 +20,23 @@ import (
 // wheel at O(1) with coarser precision; a timerfd per connection would cost
 // a descriptor and a syscall each. With five fixed lengths, lists are
 // simpler than all three (notes/05-hardening.md compares them).
+//
+// Which clock runs is decided by the connection's state alone (stateRules
+// in lifecycle.go): a new timeout is one more timerKind and one more line
+// in that table.
+
+// timerKind names a clock; each state runs at most one.
+type timerKind uint8
+
+const (
+	timerNone   timerKind = iota
+	timerHeader           // a request head has begun (or is owed) and must finish in time
+	timerBody             // the head is done, the body must finish in time
+	timerIdle             // keep-alive: no request under way
+	timerWrite            // the client is not taking our output
+	timerLinger           // our FIN is sent; waiting for the client's
+	numTimers
+)
 
 // timeoutList holds connections waiting on one kind of timeout.
 type timeoutList struct {
@@ -28,15 +45,22 @@ type timeoutList struct {
 	head, tail *conn
 }
 
+func (t *timeoutList) nameOrNone() string {
+	if t == nil {
+		return "no"
+	}
+	return t.name
+}
+
 // start (re)starts c's clock on this list, moving it to the back.
 func (t *timeoutList) start(c *conn, now int64) {
 	if c.timer != nil {
 		c.timer.remove(c)
 	}
-	if t.length <= 0 {
+	if t == nil || t.length <= 0 {
 		return
 	}
-	c.timer, c.deadline, c.timedRequest = t, now+t.length, c.requests
+	c.timer, c.deadline = t, now+t.length
 	c.prev, c.next = t.tail, nil
 	if t.tail != nil {
 		t.tail.next = c
@@ -44,18 +68,6 @@ func (t *timeoutList) start(c *conn, now int64) {
 		t.head = c
 	}
 	t.tail = c
-}
-
-// keep puts c on this list unless it is already there for the same
-// request, so the clock runs from the request's first byte, not its last:
-// a slowloris client that sends one byte at a time must not be able to
-// push its header deadline back. A request answered since the clock
-// started means a new request: on a pipelined connection each one gets its
-// own time, however long the stream of them lasts.
-func (t *timeoutList) keep(c *conn, now int64) {
-	if c.timer != t || c.timedRequest != c.requests {
-		t.start(c, now)
-	}
 }
 
 func (t *timeoutList) remove(c *conn) {
@@ -74,28 +86,55 @@ func (t *timeoutList) remove(c *conn) {
 
 // timers are the loop's timeout lists, one per kind.
 type timers struct {
-	idle   timeoutList // keep-alive: no request under way
-	header timeoutList // a request head has begun and must finish in time
-	body   timeoutList // the head is done, the body must finish in time
-	write  timeoutList // the client is not taking our output
-	linger timeoutList // our FIN is sent; waiting for the client's
+	lists [numTimers]timeoutList
 }
 
 func newTimers(cfg *Config) timers {
-	return timers{
-		idle:   timeoutList{name: "idle", length: int64(cfg.IdleTimeout)},
-		header: timeoutList{name: "header", length: int64(cfg.HeaderTimeout)},
-		body:   timeoutList{name: "body", length: int64(cfg.BodyTimeout)},
-		write:  timeoutList{name: "write", length: int64(cfg.WriteTimeout)},
-		linger: timeoutList{name: "linger", length: int64(lingerTime)},
+	var ts timers
+	for kind, length := range map[timerKind]time.Duration{
+		timerHeader: cfg.HeaderTimeout, timerBody: cfg.BodyTimeout, timerIdle: cfg.IdleTimeout,
+		timerWrite: cfg.WriteTimeout, timerLinger: lingerTime,
+	} {
+		ts.lists[kind] = timeoutList{name: timerNames[kind], length: int64(length)}
 	}
+	return ts
 }
+
+var timerNames = [numTimers]string{"none", "header", "body", "idle", "write", "linger"}
 
 // lingerTime bounds how long a closing connection waits for the client's FIN.
 const lingerTime = 2 * time.Second
 
-func (ts *timers) lists() [5]*timeoutList {
-	return [5]*timeoutList{&ts.idle, &ts.header, &ts.body, &ts.write, &ts.linger}
+func (ts *timers) list(kind timerKind) *timeoutList {
+	if kind == timerNone {
+		return nil
+	}
+	return &ts.lists[kind]
+}
+
+// set runs the clock of kind for c. A clock starts when the state that runs
+// it is entered (entered is true) and otherwise keeps running: a slowloris
+// client that sends one byte at a time must not push its header deadline
+// back. Two exceptions restart it: a new request (each pipelined request
+// gets its own time, however long the stream of them lasts), and the write
+// clock, which measures how long the client has taken nothing: any event
+// in the writing state means room appeared.
+func (ts *timers) set(c *conn, kind timerKind, entered bool, now int64) {
+	t := ts.list(kind)
+	if t == nil {
+		ts.stop(c)
+		return
+	}
+	if entered || c.timer != t || kind == timerWrite || c.timedRequest != c.requests {
+		c.timedRequest = c.requests
+		t.start(c, now)
+	}
+}
+
+func (ts *timers) stop(c *conn) {
+	if c.timer != nil {
+		c.timer.remove(c)
+	}
 }
 
 // waitMillis is how long epoll_wait may sleep: until the earliest deadline,
@@ -103,7 +142,8 @@ func (ts *timers) lists() [5]*timeoutList {
 // nothing is waiting.
 func (ts *timers) waitMillis(now int64) int {
 	earliest := int64(-1)
-	for _, t := range ts.lists() {
+	for i := range ts.lists {
+		t := &ts.lists[i]
 		if t.head != nil && (earliest < 0 || t.head.deadline < earliest) {
 			earliest = t.head.deadline
 		}
@@ -118,53 +158,36 @@ func (ts *timers) waitMillis(now int64) int {
 }
 
 // expire calls fire for every connection whose deadline has passed.
-func (ts *timers) expire(now int64, fire func(*conn, *timeoutList)) {
-	for _, t := range ts.lists() {
+func (ts *timers) expire(now int64, fire func(*conn, timerKind)) {
+	for kind := range ts.lists {
+		t := &ts.lists[kind]
 		for t.head != nil && t.head.deadline <= now {
 			c := t.head
 			t.remove(c)
-			fire(c, t)
+			fire(c, timerKind(kind))
 		}
 	}
 }
 
-// rearmTimer puts c on the list its state calls for, after a batch of work.
-func (l *loop) rearmTimer(c *conn) {
-	ts := &l.timers
-	switch {
-	case c.out != nil:
-		ts.write.keep(c, l.now)
-	case c.closing:
-		ts.linger.keep(c, l.now)
-	case c.head != nil:
-		ts.body.keep(c, l.now)
-	case (c.in != nil && c.in.len() > 0) || c.requests == 0:
-		ts.header.keep(c, l.now) // a head under way, or the first one still owed
-	default:
-		ts.idle.start(c, l.now) // a new idle period starts after each answer
-	}
-}
-
-// onTimeout ends a connection whose deadline passed. A client that was
-// slow to send its request gets 408 Request Timeout first (RFC 9110
-// §15.5.9); an idle keep-alive connection, a client that does not read and
-// a close that lingered are just closed.
-func (l *loop) onTimeout(c *conn, t *timeoutList) {
-	if t == &l.timers.write && l.stillReading(c) {
-		return
+// onTimeout works out what happens to a connection whose clock ran out. A
+// client that was slow to send its request gets 408 Request Timeout first
+// (RFC 9110 §15.5.9); an idle keep-alive connection, a client that takes
+// none of our output and a close that lingered are just closed.
+func (l *loop) onTimeout(c *conn, kind timerKind) state {
+	if kind == timerWrite && l.stillReading(c) {
+		return stateWriting
 	}
 	l.stats.timeouts.inc()
 	if l.trace.On() {
-		l.trace.Printf("%s timeout: fd %d", t.name, c.fd)
+		l.trace.Printf("%s timeout: fd %d", timerNames[kind], c.fd)
 	}
-	if t == &l.timers.body || (t == &l.timers.header && c.in != nil && c.in.len() > 0) {
+	if kind == timerBody || (kind == timerHeader && c.in != nil && c.in.len() > 0) {
 		// 408 for a request that began and did not finish. A client that
 		// sent nothing at all just sees the connection closed.
 		l.queueError(c, 408, "the request took too long to arrive")
-		l.flush(c)
-		return
+		return l.advance(c)
 	}
-	l.closeConn(c)
+	return stateClosed
 }
 
 // processStart is the origin of l.now: deadlines are nanoseconds since the
@@ -181,23 +204,17 @@ var processStart = time.Now()
 // bytes still wait in the socket (SIOCOUTQ, tcp(7)): fewer than when the
 // clock started means the client is reading, and the clock starts again.
 
-// startWriteClock starts the write timeout and notes what the socket holds.
-func (l *loop) startWriteClock(c *conn) {
-	l.timers.write.start(c, l.now)
-	c.unsentMark = l.unsentBytes(c.fd)
-}
-
 // stillReading reports whether the client took bytes since the write clock
-// started; if so it restarts the clock from what the socket holds now.
+// started, and notes what the socket holds now.
 func (l *loop) stillReading(c *conn) bool {
 	now := l.unsentBytes(c.fd)
-	if now < 0 || now >= c.unsentMark {
-		return false
-	}
-	l.timers.write.start(c, l.now)
+	reading := now >= 0 && now < c.unsentMark
 	c.unsentMark = now
-	return true
+	return reading
 }
+
+// noteUnsent remembers what the socket holds as the write clock starts.
+func (l *loop) noteUnsent(c *conn) { c.unsentMark = l.unsentBytes(c.fd) }
 
 // unsentBytes is the number of bytes in the socket's send queue, sent but
 // not acknowledged or not yet sent; -1 if the kernel will not say.

@@ -5,13 +5,15 @@ package server
 import (
 	"errors"
 
+	"epollhttp/step2-epoll/kit"
+
 	"golang.org/x/sys/unix"
 )
 
 // output is everything queued for one connection and not yet written: the
 // responses of a batch, back to back in one buffer so that one write(2)
-// sends them all, and the files some of them carry, each sent with
-// sendfile(2) at its place in the stream.
+// sends them all, and the file one of them may carry, sent with sendfile(2)
+// at its place in the stream.
 type output struct {
 	buf   []byte
 	sent  int        // bytes of buf already written
@@ -59,16 +61,88 @@ func (p *outputPool) put(o *output) {
 	p.give(o, maxPooledBuffers)
 }
 
-// errSocketFull means the send buffer is full: EPOLLOUT will say when to
-// go on.
-var errSocketFull = errors.New("socket send buffer full")
+// advance serves what has arrived and writes what is queued, as far as the
+// socket allows, and returns the state that leaves c in. It is the one
+// path from bytes in to bytes out, for every event.
+func (l *loop) advance(c *conn) state {
+	for {
+		waitsForOutput := l.process(c)
+		if c.out != nil {
+			switch err := l.writeOut(c); {
+			case err == errSocketFull || err == errYield:
+				l.noteUnsent(c)
+				return stateWriting
+			case err != nil:
+				return stateClosed // EPIPE, ECONNRESET: no one left to answer
+			}
+			l.outputs.put(c.out)
+			c.out = nil
+		}
+		// All written. If requests waited behind the output, serve them
+		// now: no new bytes may ever come to make epoll report this
+		// socket again.
+		if !waitsForOutput {
+			return l.afterOutput(c)
+		}
+	}
+}
 
-// writeOut sends as much of c.out as the socket takes. It returns nil when
-// everything is sent, errSocketFull when the socket filled up, or the error
-// that ended the connection (EPIPE: the client closed; ECONNRESET: it
-// reset; Go turns the SIGPIPE that would otherwise kill us into EPIPE).
+// afterOutput picks the state of a connection whose output is all out.
+func (l *loop) afterOutput(c *conn) state {
+	switch {
+	case c.closeAfter || (l.draining && c.head == nil && (c.in == nil || c.in.len() == 0)):
+		return l.startLinger(c)
+	case c.head != nil:
+		l.shrinkInput(c)
+		return stateBody
+	case c.in != nil && c.in.len() > 0:
+		l.shrinkInput(c)
+		return stateHead
+	}
+	l.releaseInput(c) // nothing pending: an idle connection holds no buffer
+	if c.requests == 0 {
+		return stateHead // the first request is still owed
+	}
+	return stateIdle
+}
+
+// startLinger ends a connection whose last response is out without losing
+// that response: close(2) with unread input sends RST, and an RST can make
+// the client throw away what it has not read yet. So shutdown(SHUT_WR)
+// sends our FIN, and the loop drops input until the client's FIN (or the
+// linger clock) ends it. During a drain, a kept-alive connection whose
+// response is out ends the same way.
+func (l *loop) startLinger(c *conn) state {
+	l.releaseInput(c)
+	l.releaseBody(c)
+	if c.peerClosed || kit.ShutdownWrite(l.trace, c.fd) != nil { // ENOTCONN: the client is gone
+		return stateClosed
+	}
+	return stateLinger
+}
+
+// errSocketFull means the send buffer is full: EPOLLOUT will say when to
+// go on. errYield means this connection had its share of this wakeup:
+// EPOLLOUT, still armed, brings the loop back to it after the others.
+var (
+	errSocketFull = errors.New("socket send buffer full")
+	errYield      = errors.New("write quota used up for this wakeup")
+)
+
+// writeQuota bounds the bytes one connection may write in one wakeup, so a
+// client that downloads a large file as fast as loopback allows cannot keep
+// the loop from its other clients: past it, the loop moves on and comes
+// back at the next epoll_wait.
+const writeQuota = 256 << 10
+
+// writeOut sends as much of c.out as the socket and the quota allow. It
+// returns nil when everything is sent, errSocketFull or errYield when it
+// must wait, or the error that ended the connection (EPIPE: the client
+// closed; ECONNRESET: it reset; Go turns the SIGPIPE that would otherwise
+// kill us into EPIPE).
 func (l *loop) writeOut(c *conn) error {
 	o := c.out
+	quota := writeQuota
 	for {
 		limit := len(o.buf)
 		if len(o.files) > 0 {
@@ -80,6 +154,7 @@ func (l *loop) writeOut(c *conn) error {
 				return err
 			}
 			o.sent += n
+			quota -= n
 			if o.sent < limit {
 				// A short write means the send buffer is full; asking
 				// again would only return EAGAIN.
@@ -92,11 +167,16 @@ func (l *loop) writeOut(c *conn) error {
 		}
 		f := &o.files[0]
 		if f.remaining > 0 {
-			n, err := l.sendfile(c.fd, f)
+			if quota <= 0 {
+				return errYield
+			}
+			want := int(min(f.remaining, int64(quota)))
+			n, err := l.sendfile(c.fd, f, want)
 			if err != nil {
 				return err
 			}
-			if f.remaining > 0 && n < sendfileChunk {
+			quota -= n
+			if f.remaining > 0 && n < want {
 				return errSocketFull
 			}
 			continue
@@ -105,10 +185,6 @@ func (l *loop) writeOut(c *conn) error {
 		o.files = o.files[1:]
 	}
 }
-
-// sendfileChunk bounds one sendfile(2), so one big file cannot keep the loop
-// from its other clients for long.
-const sendfileChunk = 1 << 20
 
 func (l *loop) write(fd int, b []byte) (int, error) {
 	for {
@@ -131,9 +207,9 @@ func (l *loop) write(fd int, b []byte) (int, error) {
 	}
 }
 
-func (l *loop) sendfile(fd int, f *fileSend) (int, error) {
+func (l *loop) sendfile(fd int, f *fileSend, want int) (int, error) {
 	for {
-		n, err := unix.Sendfile(fd, f.fd, &f.offset, int(min(f.remaining, sendfileChunk)))
+		n, err := unix.Sendfile(fd, f.fd, &f.offset, want)
 		l.stats.sendfiles.inc()
 		if l.trace.On() {
 			l.trace.Call(traceSendfile(fd, f.fd, n), n, err)
@@ -154,69 +230,4 @@ func (l *loop) sendfile(fd int, f *fileSend) (int, error) {
 		l.stats.bytesOut.add(uint64(n))
 		return n, nil
 	}
-}
-
-// flush writes what c has queued and decides what to watch next: more
-// requests (EPOLLIN) when everything went out, EPOLLOUT when the socket
-// is full. It returns false if the connection was closed.
-func (l *loop) flush(c *conn) bool {
-	for c.out != nil {
-		err := l.writeOut(c)
-		switch {
-		case err == errSocketFull:
-			l.watch(c, unix.EPOLLOUT)
-			l.startWriteClock(c)
-			return true
-		case err != nil:
-			l.closeConn(c)
-			return false
-		}
-		l.outputs.put(c.out)
-		c.out = nil
-		// All written. process stops at MaxOutput, so complete requests may
-		// still wait in the input; answer them now, because no new bytes
-		// may ever come to make epoll report this socket again.
-		if c.in != nil && c.in.len() > 0 && !c.lastReply && !c.closing {
-			l.process(c)
-		}
-	}
-	switch {
-	case c.lastReply && !c.closing:
-		return l.startClosing(c)
-	case c.peerClosed:
-		// Half-closed, and every complete request answered; a partial one
-		// can never be finished now.
-		l.closeConn(c)
-		return false
-	}
-	if !c.peerClosed {
-		l.watch(c, unix.EPOLLIN|unix.EPOLLRDHUP)
-	}
-	l.rearmTimer(c)
-	return true
-}
-
-// startClosing ends a connection whose last response is out without losing
-// that response: close(2) with unread input sends RST, and an RST can make
-// the client throw away what it has not read yet. So: shutdown(SHUT_WR)
-// sends our FIN, the loop discards input until the client's FIN (or the
-// linger timer) arrives, and only then closes.
-func (l *loop) startClosing(c *conn) bool {
-	c.closing = true
-	l.releaseInput(c)
-	if c.peerClosed {
-		l.closeConn(c)
-		return false
-	}
-	err := unix.Shutdown(c.fd, unix.SHUT_WR)
-	if l.trace.On() {
-		l.trace.Call("shutdown("+itoa(c.fd)+", SHUT_WR)", 0, err)
-	}
-	if err != nil { // ENOTCONN: the client is gone already
-		l.closeConn(c)
-		return false
-	}
-	l.watch(c, unix.EPOLLIN|unix.EPOLLRDHUP)
-	l.timers.linger.start(c, l.now)
-	return true
 }
