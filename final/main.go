@@ -7,7 +7,8 @@
 //	go run ./final [-addr :8080] [-loops N] [-root DIR] [-trace] [-quiet]
 //	               [-idle-timeout D] [-header-timeout D] [-body-timeout D]
 //	               [-write-timeout D] [-drain-timeout D] [-max-conns N]
-//	               [-max-header-bytes N] [-max-body-bytes N] [-cpuprofile FILE]
+//	               [-max-header-bytes N] [-max-body-bytes N] [-max-body-buffer N]
+//	               [-stats-gc] [-lifecycle] [-cpuprofile FILE]
 package main
 
 import (
@@ -44,9 +45,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags.DurationVar(&cfg.DrainTimeout, "drain-timeout", cfg.DrainTimeout, "on SIGINT/SIGTERM, how long requests in flight may take to finish")
 	flags.IntVar(&cfg.Limits.MaxHeaderBytes, "max-header-bytes", cfg.Limits.MaxHeaderBytes, "largest request head, request line included (then 431)")
 	flags.Int64Var(&cfg.Limits.MaxBodyBytes, "max-body-bytes", cfg.Limits.MaxBodyBytes, "largest request body (then 413)")
-	flags.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "connections open at once; past it, new ones get 503 and are closed")
+	flags.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "connections open at once; past it, new ones get 503 and are closed (negative: no limit)")
+	flags.Int64Var(&cfg.MaxBodyBuffer, "max-body-buffer", cfg.MaxBodyBuffer, "bytes of request bodies one loop may hold while they arrive; past it, 503 (at least -max-body-bytes)")
+	statsGC := flags.Bool("stats-gc", false, "let GET /stats?gc=1 run a garbage collection first (a stop-the-world pause any client could ask for: for soak tests only)")
+	lifecycle := flags.Bool("lifecycle", false, "print the connection lifecycle diagram (Mermaid), drawn from the engine's transition table, and exit")
 	if err := flags.Parse(args); err != nil {
 		return 2
+	}
+	if *lifecycle {
+		fmt.Fprint(stdout, server.LifecycleDiagram())
+		return 0
 	}
 	if flags.NArg() > 0 {
 		fmt.Fprintf(stderr, "final: unexpected argument %q\n", flags.Arg(0))
@@ -59,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "final: %v\n", err)
 		return 1
 	}
-	stats := &statsPage{}
+	stats := &statsPage{gcAllowed: *statsGC}
 	rt := newRouter()
 	routes(rt, static, stats)
 	cfg.Handler = rt
@@ -69,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *trace {
 		cfg.Trace = stderr
 	}
+	cfg.ErrorLog = stderr
 	srv, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "final: %v\n", err)

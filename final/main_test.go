@@ -56,7 +56,7 @@ func must(t *testing.T, err error) {
 
 func startFinal(t *testing.T, args ...string) *servertest.Server {
 	t.Helper()
-	return servertest.Start(t, append([]string{"-addr", "127.0.0.1:0", "-loops", "2"}, args...)...)
+	return servertest.Start(t, append([]string{"-addr", "127.0.0.1:0", "-loops", "2", "-stats-gc"}, args...)...)
 }
 
 var client = &http.Client{Timeout: servertest.Patience}

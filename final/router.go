@@ -82,10 +82,7 @@ func (rt *router) Serve(w *server.ResponseWriter, r *server.Request) {
 		w.Text(404, "not found: "+string(r.Path)+"\n")
 		return
 	}
-	method := string(r.Method)
-	if method == "HEAD" {
-		method = "GET" // the server leaves the body out
-	}
+	method := string(r.Method) // a HEAD request arrives as GET: the server leaves the body out
 	for i, m := range route.methods {
 		if m == method {
 			route.handlers[i](w, r)
@@ -105,7 +102,7 @@ func (rt *router) Serve(w *server.ResponseWriter, r *server.Request) {
 		return
 	}
 	w.SetHeader("Allow", route.allow)
-	w.Text(405, "method "+string(r.Method)+" not allowed on "+string(r.Path)+"; allowed: "+route.allow+"\n")
+	w.Text(405, "method "+method+" not allowed on "+string(r.Path)+"; allowed: "+route.allow+"\n")
 }
 
 // knownMethod reports whether RFC 9110 §9 (or RFC 5789, PATCH) defines the

@@ -18,6 +18,7 @@ import (
 type statsPage struct {
 	srv        *server.Server
 	allocsBase uint64
+	gcAllowed  bool // -stats-gc
 }
 
 func heapAllocs() uint64 { return readMetric("/gc/heap/allocs:objects") }
@@ -42,25 +43,28 @@ type statsJSON struct {
 	HeapAllocsPerRequest float64            `json:"heap_allocs_per_request"`
 	HeapBytes            uint64             `json:"heap_bytes"`
 	Goroutines           int                `json:"goroutines"`
+	LogLinesDropped      uint64             `json:"log_lines_dropped"`
 }
 
-// serve answers /stats. With ?gc=1 it first collects garbage and gives
-// freed memory back to the OS (debug.FreeOSMemory), so heap_bytes counts
-// only live memory and the process's RSS is settled: what a soak test
-// compares before and after. That takes milliseconds on this loop, so it
-// is done only when asked.
+// serve answers /stats. With ?gc=1, when the server was started with
+// -stats-gc, it first collects garbage and gives freed memory back to the
+// OS (debug.FreeOSMemory), so heap_bytes counts only live memory and the
+// process's RSS is settled: what a soak test compares before and after.
+// That stops the world for milliseconds, on every loop: no client may ask
+// for it unless the operator turned it on.
 func (s *statsPage) serve(w *server.ResponseWriter, r *server.Request) {
-	if string(r.Query) == "gc=1" {
+	if s.gcAllowed && string(r.Query) == "gc=1" {
 		debug.FreeOSMemory()
 	}
 	loops := s.srv.Stats()
 	out := statsJSON{
-		UptimeSeconds: time.Since(s.srv.Started()).Seconds(),
-		Loops:         loops,
-		Total:         server.Total(loops),
-		HeapAllocs:    heapAllocs() - s.allocsBase,
-		HeapBytes:     heapLive(),
-		Goroutines:    runtime.NumGoroutine(),
+		UptimeSeconds:   time.Since(s.srv.Started()).Seconds(),
+		Loops:           loops,
+		Total:           server.Total(loops),
+		HeapAllocs:      heapAllocs() - s.allocsBase,
+		HeapBytes:       heapLive(),
+		Goroutines:      runtime.NumGoroutine(),
+		LogLinesDropped: s.srv.LogLinesDropped(),
 	}
 	if out.Total.Requests > 0 {
 		out.HeapAllocsPerRequest = float64(out.HeapAllocs) / float64(out.Total.Requests)

@@ -64,7 +64,7 @@ hold() {
 : >"$WORK/idle.tsv"
 for server in $SERVERS; do
 	if [ "$server" = final ]; then
-		start_server final env GOMAXPROCS=1 "$FINAL_BIN" -addr 127.0.0.1:0 -loops 1 -quiet -idle-timeout 10m -max-conns 100000
+		start_server final env GOMAXPROCS=1 "$FINAL_BIN" -addr 127.0.0.1:0 -loops 1 -quiet -stats-gc -idle-timeout 10m -max-conns 100000
 	else
 		start_server nethttp env GOMAXPROCS=1 bin/nethttp -addr 127.0.0.1:0
 	fi

@@ -27,7 +27,7 @@ printf '$ (cd scripts && GOWORK=off go build -o ../bin/faults ./bench/faults)\n'
 root=$WORK/root
 mkdir -p "$root"
 head -c $((10 << 20)) /dev/zero >"$root/big.bin"
-start_server final bin/final -addr 127.0.0.1:0 -quiet -root "$root" \
+start_server final bin/final -addr 127.0.0.1:0 -quiet -stats-gc -root "$root" \
 	-header-timeout 2s -write-timeout 2s -idle-timeout 5s
 
 fds() { ls "/proc/$PID/fd" | wc -l; }

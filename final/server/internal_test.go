@@ -160,3 +160,4 @@ func TestSetTargetSplitsPathAndQuery(t *testing.T) {
 		}
 	}
 }
+
