@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 
 	"epollhttp/step1-socket/minihttp"
 	"epollhttp/step1-socket/sock"
+	"epollhttp/step2-epoll/kit"
 	"epollhttp/step2-epoll/poll"
 
 	"golang.org/x/sys/unix"
@@ -37,12 +37,11 @@ type server struct {
 	trace    *sock.Narrator // prints every syscall with -trace; silent otherwise
 	poller   *poll.Poller
 	listener *sock.Listener
-	wakeMu   sync.Mutex // guards wakeFD: stop may run on any goroutine, at any time
-	wakeFD   int        // an eventfd: written by stop to wake the loop
-	conns    connTable
+	waker    *kit.Waker      // an eventfd: stop writes to it to wake the loop
+	conns    kit.Table[conn] // the clients, by descriptor, with their tags
 	readBuf  []byte
-	spareFD  int  // held in reserve for EMFILE; see emfile.go
-	paused   bool // accepting is paused until a descriptor frees up
+	spare    *kit.Spare // a descriptor held in reserve for EMFILE; see emfile.go
+	paused   bool       // accepting is paused until a descriptor frees up
 	stopping bool
 	counters counters
 }
@@ -60,7 +59,7 @@ func (s *server) clientEvents(events uint32) uint32 {
 }
 
 func newServer(cfg config, trace *sock.Narrator) (*server, error) {
-	s := &server{cfg: cfg, trace: trace, readBuf: make([]byte, cfg.bufSize), wakeFD: -1, spareFD: -1}
+	s := &server{cfg: cfg, trace: trace, readBuf: make([]byte, cfg.bufSize)}
 	var err error
 	if s.poller, err = poll.New(128, trace); err != nil {
 		return nil, err
@@ -80,36 +79,27 @@ func newServer(cfg config, trace *sock.Narrator) (*server, error) {
 }
 
 func (s *server) setUp() error {
-	if err := s.poller.Add(s.listener.FD, s.clientEvents(unix.EPOLLIN)&^unix.EPOLLRDHUP, 0); err != nil {
+	err := s.poller.Add(s.listener.FD, s.clientEvents(unix.EPOLLIN)&^unix.EPOLLRDHUP, 0)
+	if err != nil {
 		return fmt.Errorf("watch listener: %w", err)
 	}
 	// eventfd(2): a counter with a descriptor, so another thread can make
 	// epoll_wait return by writing to it. A Go signal handler cannot wake a
 	// thread that sleeps in epoll_wait; this can.
-	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	s.trace.Call("eventfd2(0, EFD_CLOEXEC|EFD_NONBLOCK)", fd, err)
-	if err != nil {
-		return fmt.Errorf("eventfd: %w", err)
+	if s.waker, err = kit.NewWaker(s.trace); err != nil {
+		return err
 	}
-	s.wakeFD = fd
-	if err := s.poller.Add(fd, unix.EPOLLIN, 0); err != nil {
+	if err = s.poller.Add(s.waker.FD(), unix.EPOLLIN, 0); err != nil {
 		return fmt.Errorf("watch eventfd: %w", err)
 	}
-	s.spareFD = openSpare(s.trace)
+	s.spare = kit.NewSpare(s.trace)
 	return nil
 }
 
 // stop may be called from any goroutine, even after the loop has ended: it
-// wakes the loop, which then closes everything and returns from serve. The
-// mutex keeps it from writing to the eventfd's number after the loop closed
-// it, when the number may already belong to another file.
+// wakes the loop, which then closes everything and returns from serve.
 func (s *server) stop() {
-	s.wakeMu.Lock()
-	defer s.wakeMu.Unlock()
-	if s.wakeFD >= 0 {
-		one := []byte{1, 0, 0, 0, 0, 0, 0, 0} // eventfd adds an 8-byte counter (host order)
-		unix.Write(s.wakeFD, one)
-	}
+	s.waker.Wake()
 }
 
 // serve is the event loop: wait for events, handle each, repeat. It runs on
@@ -139,11 +129,11 @@ func (s *server) handle(ev unix.EpollEvent) {
 	case s.listener.FD:
 		s.acceptAll()
 		return
-	case s.wakeFD:
+	case s.waker.FD():
 		s.stopping = true
 		return
 	}
-	c := s.conns.get(fd, uint32(ev.Pad))
+	c := s.conns.Get(fd, uint32(ev.Pad))
 	if c == nil {
 		s.counters.stale.Add(1)
 		s.trace.Printf("  (event for fd %d dropped: that connection was closed earlier in this batch)", fd)
@@ -169,7 +159,8 @@ func (s *server) acceptAll() {
 		fd, peer, err := sock.Accept(s.trace, s.listener.FD, unix.SOCK_NONBLOCK)
 		switch {
 		case err == nil:
-			c := s.conns.add(fd, peer)
+			c := &conn{fd: fd, peer: peer}
+			c.tag = s.conns.Add(fd, c)
 			s.counters.accepts.Add(1)
 			s.counters.open.Add(1)
 			if err := s.poller.Add(fd, s.clientEvents(unix.EPOLLIN), c.tag); err != nil {
@@ -198,6 +189,10 @@ func (s *server) acceptAll() {
 // only when new bytes arrive, so bytes left behind would wait for ever.
 // That is what -drain=false in edge mode shows.
 func (s *server) readIn(c *conn) {
+	if c.closing {
+		s.discardInput(c)
+		return
+	}
 	for {
 		n, err := sock.Read(s.trace, c.fd, s.readBuf)
 		s.counters.reads.Add(1)
@@ -214,15 +209,8 @@ func (s *server) readIn(c *conn) {
 			c.peerDone = true // end of file: the client will send no more
 			break
 		}
-		if c.closing {
-			if c.discarded += n; c.discarded > lingerBytes {
-				s.closeConn(c)
-				return
-			}
-		} else {
-			c.in = append(c.in, s.readBuf[:n]...)
-			s.answerRequests(c)
-		}
+		c.in = append(c.in, s.readBuf[:n]...)
+		s.answerRequests(c)
 		if len(c.out) >= outHighWater {
 			// Much output waits: write it before reading more. If the
 			// socket takes it all, go on reading; if not, flush below
@@ -237,10 +225,6 @@ func (s *server) readIn(c *conn) {
 		if !s.cfg.drain || c.lastReply {
 			break
 		}
-	}
-	if c.closing && c.peerDone {
-		s.closeConn(c)
-		return
 	}
 	s.flush(c)
 }
@@ -360,15 +344,37 @@ func (s *server) writeOut(c *conn) {
 // startClosing ends a connection whose last response is written, without
 // losing that response: close(2) with unread input sends RST, and an RST can
 // make the client drop what it has not read yet. So shutdown(SHUT_WR) sends
-// our FIN, and the loop discards input until the client's FIN arrives.
+// our FIN, and discardInput drops what the client still sends until its FIN
+// arrives (kit/linger.go: a lingering close).
 func (s *server) startClosing(c *conn) {
 	if c.closing {
 		return
 	}
 	c.closing = true
 	c.in, c.bodyLeft = nil, 0
-	if sock.Shutdown(s.trace, c.fd, unix.SHUT_WR) != nil || c.peerDone {
+	if kit.ShutdownWrite(s.trace, c.fd) != nil || c.peerDone {
 		s.closeConn(c)
+	}
+}
+
+// discardInput reads and drops what a closing client sends, until its FIN,
+// an error, or lingerBytes in all: then it closes. Like readIn, it reads
+// once per wakeup, or until EAGAIN with -drain.
+func (s *server) discardInput(c *conn) {
+	for {
+		before := c.discarded
+		s.counters.reads.Add(1)
+		if kit.Discard(s.trace, c.fd, s.readBuf, &c.discarded, lingerBytes) {
+			s.closeConn(c)
+			return
+		}
+		if c.discarded == before { // nothing was read: EAGAIN
+			s.counters.readEAGAIN.Add(1)
+			return
+		}
+		if !s.cfg.drain {
+			return
+		}
 	}
 }
 
@@ -376,7 +382,7 @@ func (s *server) startClosing(c *conn) {
 func (s *server) closeConn(c *conn) {
 	s.poller.Remove(c.fd)
 	sock.Close(s.trace, c.fd)
-	s.conns.remove(c)
+	s.conns.Remove(c.fd)
 	s.counters.closed.Add(1)
 	s.counters.open.Add(-1)
 	if s.paused {
@@ -386,22 +392,16 @@ func (s *server) closeConn(c *conn) {
 
 // closeAll releases every descriptor the server holds.
 func (s *server) closeAll() {
-	for _, c := range s.conns.all() {
-		s.closeConn(c)
-	}
+	s.conns.Each(func(_ int, c *conn) { s.closeConn(c) })
 	if s.listener != nil && s.listener.FD >= 0 {
 		sock.Close(s.trace, s.listener.FD)
 		s.listener.FD = -1
 	}
-	s.wakeMu.Lock()
-	if s.wakeFD >= 0 {
-		sock.Close(s.trace, s.wakeFD)
-		s.wakeFD = -1
+	if s.waker != nil {
+		s.waker.Close() // a stop that comes later writes nothing
 	}
-	s.wakeMu.Unlock()
-	if s.spareFD >= 0 {
-		sock.Close(s.trace, s.spareFD)
-		s.spareFD = -1
+	if s.spare != nil {
+		s.spare.Close()
 	}
 	if s.poller != nil {
 		s.poller.Close()

@@ -296,6 +296,27 @@ func TestErrorsAreAnsweredThenClosed(t *testing.T) {
 	}
 }
 
+// After its last response the server sends its FIN and goes on reading,
+// dropping what the client still sends, until the client's FIN: a lingering
+// close. Closing at once, with those bytes unread, would send a reset that
+// could cost the client its response.
+func TestLingeringCloseKeepsTheLastResponse(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			s := startServer(t, m.cfg)
+			c := dial(t, s.listener.Addr.String())
+			io.WriteString(c, "GET / HTTP/1.0\r\n\r\n"+strings.Repeat("x", 20000))
+			br := bufio.NewReader(c)
+			expectHello(t, br)
+			if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+				t.Fatalf("after the response: %q, %v; want the server's FIN", rest, err)
+			}
+			c.(*net.TCPConn).CloseWrite()
+			servertest.WaitUntil(t, "the server to close", func() bool { return s.counters.open.Load() == 0 })
+		})
+	}
+}
+
 // sequentialTraffic sends the same requests, one after another, and
 // returns the counters the server ended with.
 func sequentialTraffic(t *testing.T, cfg config) *counters {

@@ -2,28 +2,7 @@
 
 package main
 
-import (
-	"net/netip"
-	"testing"
-)
-
-func TestStaleEventsAreTold(t *testing.T) {
-	var table connTable
-	old := table.add(7, netip.AddrPort{})
-	staleTag := old.tag
-	table.remove(old) // closed earlier in the batch...
-	reused := table.add(7, netip.AddrPort{})
-	// ...and fd 7 handed out again by accept4 in the same batch.
-	if got := table.get(7, staleTag); got != nil {
-		t.Fatal("an event for the closed connection found the new one")
-	}
-	if got := table.get(7, reused.tag); got != reused {
-		t.Fatal("an event for the new connection did not find it")
-	}
-	if table.get(99, 1) != nil || table.get(-1, 1) != nil {
-		t.Fatal("unknown descriptors must give nil")
-	}
-}
+import "testing"
 
 func TestInspectHead(t *testing.T) {
 	tests := []struct {
