@@ -22,10 +22,7 @@ func Accept(n *Narrator, lfd int, flags int) (int, netip.AddrPort, error) {
 	for {
 		fd, sa, err := unix.Accept4(lfd, flags|unix.SOCK_CLOEXEC)
 		if n.On() {
-			// The kernel is handed room for any address (112 bytes) and says
-			// how much it used: strace prints that as [112 => 16].
-			n.Call(fmt.Sprintf("accept4(%d, %s, [%d => %d], %s)", lfd, acceptedAddr(sa),
-				unix.SizeofSockaddrAny, sockaddrLenOr16(sa), acceptFlags(flags)), fd, err)
+			n.Call(acceptCall(lfd, sa, flags, err), fd, err)
 		}
 		if errors.Is(err, unix.EINTR) {
 			continue
@@ -114,18 +111,17 @@ func Close(n *Narrator, fd int) error {
 	return err
 }
 
-func acceptedAddr(sa unix.Sockaddr) string {
-	if sa == nil {
-		return "NULL"
+// acceptCall spells an accept4 call as strace does. The kernel is handed
+// room for any address (112 bytes) and says how much it used, which strace
+// prints as [112 => 16]. When the call fails nothing was filled in, and
+// strace prints the buffer's address and [112]; the narration prints ...
+// for the address, as Read does for a buffer that got nothing.
+func acceptCall(lfd int, sa unix.Sockaddr, flags int, err error) string {
+	if err != nil || sa == nil {
+		return fmt.Sprintf("accept4(%d, ..., [%d], %s)", lfd, unix.SizeofSockaddrAny, acceptFlags(flags))
 	}
-	return StraceAddr(sa)
-}
-
-func sockaddrLenOr16(sa unix.Sockaddr) int {
-	if sa == nil {
-		return unix.SizeofSockaddrInet4
-	}
-	return sockaddrLen(sa)
+	return fmt.Sprintf("accept4(%d, %s, [%d => %d], %s)", lfd, StraceAddr(sa),
+		unix.SizeofSockaddrAny, sockaddrLen(sa), acceptFlags(flags))
 }
 
 func acceptFlags(flags int) string {
