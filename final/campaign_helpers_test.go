@@ -30,6 +30,7 @@ type serverStats struct {
 		Timeouts        uint64 `json:"timeouts"`
 		Shed            uint64 `json:"shed_emfile"`
 		RequestErrors   uint64 `json:"request_errors"`
+		BytesIn         uint64 `json:"bytes_in"`
 	} `json:"total"`
 	HeapBytes uint64 `json:"heap_bytes"`
 }

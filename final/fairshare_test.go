@@ -199,11 +199,8 @@ func TestOneWakeupWritesAtMostTheQuota(t *testing.T) {
 		mostPerWakeup(t, root, []fetch{{"/static/big.bin", 1, bigSize}, {"/static/big.bin", 1, bigSize}})
 	})
 	t.Run("files under the quota, pipelined", func(t *testing.T) {
-		// Fails today: the quota is counted per writeOut call, and
-		// advance calls writeOut afresh after each file that fits in it,
-		// so twenty pipelined 200 KiB files fill the whole socket (about
-		// 4 MB) in one wakeup. Remove this skip with the engine's fix.
-		t.Skip("engine: the write quota restarts after each file that fits in it (issue 16)")
+		// The quota is per event, not per file: twenty pipelined 200 KiB
+		// files must not fill the whole socket (about 4 MB) in one wakeup.
 		mostPerWakeup(t, root, []fetch{{"/static/mid.bin", 20, midSize}, {"/static/big.bin", 1, bigSize}})
 	})
 }

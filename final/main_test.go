@@ -23,7 +23,11 @@ import (
 
 func TestMain(m *testing.M) {
 	servertest.RunIfChild(run)
-	os.Exit(m.Run())
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
 }
 
 // staticRootForTest builds a root with a file, a subdirectory, a symlink

@@ -44,7 +44,9 @@ func echo(w *server.ResponseWriter, r *server.Request) {
 func headers(w *server.ResponseWriter, r *server.Request) {
 	h := r.Head
 	w.SetHeader("Content-Type", "text/plain; charset=utf-8")
-	w.WriteString(string(h.Method) + " " + string(h.Target) + " " + string(h.Version) + "\n")
+	// r.Method, not h.Method: a HEAD request is served as GET, and must
+	// get GET's Content-Length (RFC 9110 §8.6).
+	w.WriteString(string(r.Method) + " " + string(h.Target) + " " + string(h.Version) + "\n")
 	for _, f := range h.Headers {
 		w.WriteString(string(f.Name) + ": " + string(f.Value) + "\n")
 	}

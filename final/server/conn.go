@@ -33,12 +33,12 @@ type conn struct {
 	requests   int    // requests answered on this connection
 
 	// Timers (timers.go): at most one clock runs at a time.
-	timer       *timeoutList
-	deadline    int64 // monotonic nanoseconds
-	timedRequest int  // c.requests when the clock started: whose clock it is
-	prev, next  *conn
-	unsentMark  int // bytes in the socket when the write clock started
-	lingerBytes int // input discarded while lingering
+	timer        *timeoutList
+	deadline     int64 // monotonic nanoseconds
+	timedRequest int   // c.requests when the clock started: whose clock it is
+	prev, next   *conn
+	unsentMark   int // bytes in the socket when the write clock started
+	lingerBytes  int // input discarded while lingering
 }
 
 // strict turns on the engine's self-checks: every move of commit is checked

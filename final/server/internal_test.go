@@ -160,4 +160,3 @@ func TestSetTargetSplitsPathAndQuery(t *testing.T) {
 		}
 	}
 }
-

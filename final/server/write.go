@@ -65,10 +65,11 @@ func (p *outputPool) put(o *output) {
 // socket allows, and returns the state that leaves c in. It is the one
 // path from bytes in to bytes out, for every event.
 func (l *loop) advance(c *conn) state {
+	quota := writeQuota // for this event, however many responses it writes
 	for {
 		waitsForOutput := l.process(c)
 		if c.out != nil {
-			switch err := l.writeOut(c); {
+			switch err := l.writeOut(c, &quota); {
 			case err == errSocketFull || err == errYield:
 				l.noteUnsent(c)
 				return stateWriting
@@ -135,27 +136,30 @@ var (
 // back at the next epoll_wait.
 const writeQuota = 256 << 10
 
-// writeOut sends as much of c.out as the socket and the quota allow. It
-// returns nil when everything is sent, errSocketFull or errYield when it
-// must wait, or the error that ended the connection (EPIPE: the client
-// closed; ECONNRESET: it reset; Go turns the SIGPIPE that would otherwise
-// kill us into EPIPE).
-func (l *loop) writeOut(c *conn) error {
+// writeOut sends as much of c.out as the socket and the quota allow, and
+// takes what it wrote off the quota. It returns nil when everything is
+// sent, errSocketFull or errYield when it must wait, or the error that
+// ended the connection (EPIPE: the client closed; ECONNRESET: it reset; Go
+// turns the SIGPIPE that would otherwise kill us into EPIPE).
+func (l *loop) writeOut(c *conn, quota *int) error {
 	o := c.out
-	quota := writeQuota
 	for {
 		limit := len(o.buf)
 		if len(o.files) > 0 {
 			limit = o.files[0].at
 		}
 		if o.sent < limit {
-			n, err := l.write(c.fd, o.buf[o.sent:limit])
+			if *quota <= 0 {
+				return errYield
+			}
+			end := min(limit, o.sent+*quota)
+			n, err := l.write(c.fd, o.buf[o.sent:end])
 			if err != nil {
 				return err
 			}
 			o.sent += n
-			quota -= n
-			if o.sent < limit {
+			*quota -= n
+			if o.sent < end {
 				// A short write means the send buffer is full; asking
 				// again would only return EAGAIN.
 				return errSocketFull
@@ -167,15 +171,15 @@ func (l *loop) writeOut(c *conn) error {
 		}
 		f := &o.files[0]
 		if f.remaining > 0 {
-			if quota <= 0 {
+			if *quota <= 0 {
 				return errYield
 			}
-			want := int(min(f.remaining, int64(quota)))
+			want := int(min(f.remaining, int64(*quota)))
 			n, err := l.sendfile(c.fd, f, want)
 			if err != nil {
 				return err
 			}
-			quota -= n
+			*quota -= n
 			if f.remaining > 0 && n < want {
 				return errSocketFull
 			}

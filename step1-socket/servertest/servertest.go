@@ -129,6 +129,25 @@ func StartNoWait(t testing.TB, extraEnv []string, args ...string) *Server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), childEnv+"=1"), extraEnv...)
+	return startCmd(t, cmd)
+}
+
+// StartProgram runs another program (a binary the test built, say, when
+// what is measured is the real command rather than the test binary, which
+// links what the tests import) and waits for its ready line.
+func StartProgram(t testing.TB, path string, args ...string) *Server {
+	t.Helper()
+	s := startCmd(t, exec.Command(path, args...))
+	line, err := s.Stdout.WaitFor(readyLine, Patience)
+	if err != nil {
+		t.Fatalf("no ready line: %v\nstdout:\n%s\nstderr:\n%s", err, s.Stdout, s.Stderr)
+	}
+	s.Addr = readyLine.FindStringSubmatch(line)[1]
+	return s
+}
+
+func startCmd(t testing.TB, cmd *exec.Cmd) *Server {
+	t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,307 @@
+//go:build linux
+
+package server
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"epollhttp/step1-socket/servertest"
+
+	"golang.org/x/sys/unix"
+)
+
+// The lifecycle tests drive real connections through every (state, event)
+// pair the engine handles. The tests run in strict mode (export_test.go):
+// every move commit makes is checked against the transitions table, and
+// every state's invariants (what epoll watches, which clock runs, whether
+// output is queued) after it, so a test here fails loudly on an undeclared
+// move or a broken invariant, not only on a wrong answer.
+
+type pair struct {
+	from state
+	on   event
+}
+
+// observed collects the moves the loops make.
+type observed struct {
+	mu   sync.Mutex
+	seen map[pair]int
+	last state // where the last move went
+}
+
+func (o *observed) record(from state, on event, to state) {
+	o.mu.Lock()
+	o.seen[pair{from, on}]++
+	o.last = to
+	o.mu.Unlock()
+}
+
+func (o *observed) count(p pair) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.seen[p]
+}
+
+// waitFor waits until the loops have made a move from p.from on p.on.
+func (o *observed) waitFor(t *testing.T, p pair) {
+	t.Helper()
+	servertest.WaitUntil(t, p.from.String()+" --"+p.on.String()+"-->", func() bool { return o.count(p) > 0 })
+}
+
+// startObserved starts a one-loop server whose moves are recorded.
+func startObserved(t *testing.T, cfg Config) (*Server, *observed) {
+	t.Helper()
+	o := &observed{seen: map[pair]int{}}
+	cfg.Addr, cfg.Loops = "127.0.0.1:0", 1
+	if cfg.Handler == nil {
+		cfg.Handler = HandlerFunc(testHandler)
+	}
+	cfg.ErrorLog = io.Discard
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.loops {
+		l.observe = o.record
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	t.Cleanup(func() {
+		s.Close()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(patience):
+			t.Error("the loops did not stop")
+		}
+	})
+	return s, o
+}
+
+// reset closes c with SO_LINGER 0: the kernel sends RST, not FIN.
+func reset(c net.Conn) {
+	c.(*net.TCPConn).SetLinger(0)
+	c.Close()
+}
+
+// inState waits until the last move the loop made put a connection in
+// want. The tests that use it have one connection in play at that moment.
+func (o *observed) inState(t *testing.T, want state) {
+	t.Helper()
+	servertest.WaitUntil(t, "a connection in state "+want.String(), func() bool {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return o.last == want
+	})
+}
+
+const postHead = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n"
+
+func TestEveryReadAndWritePathIsTaken(t *testing.T) {
+	s, o := startObserved(t, Config{})
+	c := dial(t, s)
+	br := bufio.NewReader(c)
+	o.waitFor(t, pair{stateNew, evAccept})
+
+	io.WriteString(c, "GET /plaintext HT")
+	o.waitFor(t, pair{stateHead, evReadable})
+	io.WriteString(c, "TP/1.1\r\nHost: t\r\n\r\n")
+	readReply(t, br, "GET")
+	o.inState(t, stateIdle)
+
+	io.WriteString(c, postHead+"abc")
+	o.waitFor(t, pair{stateIdle, evReadable})
+	o.inState(t, stateBody)
+	io.WriteString(c, "defg")
+	o.waitFor(t, pair{stateBody, evReadable})
+	io.WriteString(c, "hij")
+	if r := readReply(t, br, "POST"); r.body != "abcdefghij" {
+		t.Fatalf("echo: %q", r.body)
+	}
+
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+	o.inState(t, stateWriting) // 16 MiB: more than the socket takes
+	if r := readReply(t, br, "GET"); len(r.body) != len(bigBody) {
+		t.Fatalf("big: %d bytes", len(r.body))
+	}
+	o.waitFor(t, pair{stateWriting, evWritable})
+
+	io.WriteString(c, "GET /close HTTP/1.1\r\nHost: t\r\n\r\n")
+	readReply(t, br, "GET")
+	o.inState(t, stateLinger)
+	io.WriteString(c, "ignored after the last response")
+	c.(*net.TCPConn).CloseWrite()
+	o.waitFor(t, pair{stateLinger, evReadable})
+	servertest.WaitUntil(t, "the connection closed", func() bool { return openConns(s) == 0 })
+}
+
+func TestEveryTimeoutIsTaken(t *testing.T) {
+	short := 200 * time.Millisecond
+	s, o := startObserved(t, Config{IdleTimeout: short, HeaderTimeout: short, BodyTimeout: short, WriteTimeout: short})
+	for _, tt := range []struct {
+		name string
+		send string
+		in   state
+	}{
+		{"head", "GET /plaintext HTTP/1.1\r\n", stateHead},
+		{"body", postHead + "abc", stateBody},
+		{"idle", get, stateIdle},
+		{"writing", "GET /big HTTP/1.1\r\nHost: t\r\n\r\n", stateWriting},
+		{"linger", "GET /close HTTP/1.1\r\nHost: t\r\n\r\n", stateLinger},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, s)
+			io.WriteString(c, tt.send)
+			// The client reads nothing and closes nothing: the clock must end it.
+			o.waitFor(t, pair{tt.in, evTimeout})
+			servertest.WaitUntil(t, "the connection closed", func() bool { return openConns(s) == 0 })
+		})
+	}
+}
+
+func TestEveryStateSurvivesAReset(t *testing.T) {
+	s, o := startObserved(t, Config{})
+	for _, tt := range []struct {
+		name string
+		send string
+		in   state
+	}{
+		{"head", "GET /plaintext HTTP/1.1\r\n", stateHead},
+		{"body", postHead + "abc", stateBody},
+		{"idle", get, stateIdle},
+		{"writing", "GET /big HTTP/1.1\r\nHost: t\r\n\r\n", stateWriting},
+		{"linger", "GET /close HTTP/1.1\r\nHost: t\r\n\r\n", stateLinger},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, s)
+			io.WriteString(c, tt.send)
+			o.inState(t, tt.in)
+			reset(c)
+			o.waitFor(t, pair{tt.in, evHangup})
+			servertest.WaitUntil(t, "the connection closed", func() bool { return openConns(s) == 0 })
+		})
+	}
+}
+
+func TestDrainAndStopReachEveryState(t *testing.T) {
+	s, o := startObserved(t, Config{DrainTimeout: time.Hour})
+	idle := dial(t, s)
+	io.WriteString(idle, get)
+	readReply(t, bufio.NewReader(idle), "GET")
+	fresh := dial(t, s)
+	busy := dial(t, s)
+	io.WriteString(busy, postHead+"abc")
+	servertest.WaitUntil(t, "three connections", func() bool { return openConns(s) == 3 })
+	o.inState(t, stateBody)
+	s.Shutdown()
+	o.waitFor(t, pair{stateIdle, evDrain})
+	o.waitFor(t, pair{stateHead, evDrain})
+	for _, c := range []net.Conn{idle, fresh} {
+		expectEOF(t, bufio.NewReader(c))
+	}
+	s.Close() // the body never comes: Close ends it
+	o.waitFor(t, pair{stateBody, evStop})
+}
+
+// An epoll_ctl that fails (ENOMEM, in real life) closes the connection in
+// commit, in one place: nothing else may touch it afterwards (strict mode
+// would panic), and nothing leaks.
+func TestAFailedEpollCtlClosesTheConnection(t *testing.T) {
+	real := modify
+	modify = func(l *loop, fd int, events, tag uint32) error { return unix.ENOMEM }
+	t.Cleanup(func() { modify = real }) // runs after the server's own cleanup has stopped its loop
+	s, o := startObserved(t, Config{})
+	before := servertest.OpenFDs(t)
+
+	c := dial(t, s)
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n") // needs EPOLLOUT: a MOD
+	o.waitFor(t, pair{stateHead, evReadable})
+	if n, err := io.Copy(io.Discard, c); err != nil && !isReset(err) || n >= int64(len(bigBody)) {
+		t.Fatalf("read %d bytes (%v): want the connection cut short", n, err)
+	}
+	servertest.WaitUntil(t, "the connection closed", func() bool { return openConns(s) == 0 })
+	c.Close()
+	servertest.WaitUntil(t, "descriptors back", func() bool { return servertest.OpenFDs(t) <= before })
+}
+
+// A file larger than the socket takes, to a client that reads slowly: the
+// sendfile hits EAGAIN midway, the connection waits for EPOLLOUT, and goes
+// on from the same offset. A client that resets midway (EPIPE or
+// ECONNRESET on the next sendfile) closes the file too.
+func TestAFileSentAcrossEAGAINAndAReset(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "file")
+	data := make([]byte, 8<<20)
+	for i := range data {
+		data[i] = byte(i % 251)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	handler := HandlerFunc(func(w *ResponseWriter, r *Request) {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			w.Text(500, err.Error())
+			return
+		}
+		w.SendFile(fd, 0, int64(len(data)))
+	})
+	before := servertest.OpenFDs(t)
+	s, o := startObserved(t, Config{Handler: handler})
+
+	c := dial(t, s)
+	io.WriteString(c, "GET /f HTTP/1.1\r\nHost: t\r\n\r\n")
+	o.inState(t, stateWriting)
+	r := readReply(t, bufio.NewReader(c), "GET")
+	if r.body != string(data) {
+		t.Fatalf("the file arrived changed: %d bytes", len(r.body))
+	}
+	o.waitFor(t, pair{stateWriting, evWritable})
+
+	c2 := dial(t, s)
+	io.WriteString(c2, "GET /f HTTP/1.1\r\nHost: t\r\n\r\n")
+	buf := make([]byte, 64<<10)
+	if _, err := io.ReadFull(c2, buf); err != nil {
+		t.Fatal(err)
+	}
+	reset(c2)
+	servertest.WaitUntil(t, "both connections closed", func() bool { return openConns(s) <= 1 })
+	c.Close()
+	servertest.WaitUntil(t, "every connection closed", func() bool { return openConns(s) == 0 })
+	s.Close()
+	servertest.WaitUntil(t, "descriptors back (the file closed too)", func() bool { return servertest.OpenFDs(t) <= before+1 })
+}
+
+// Every declared transition names states and events that exist, and every
+// (state, event) pair in the table is one the tests above take.
+func TestTheTableIsWhatTheTestsTake(t *testing.T) {
+	pairs := map[pair]bool{}
+	for _, tr := range transitions {
+		pairs[pair{tr.from, tr.on}] = true
+	}
+	covered := []pair{
+		{stateNew, evAccept}, {stateHead, evReadable}, {stateBody, evReadable}, {stateIdle, evReadable},
+		{stateWriting, evWritable}, {stateLinger, evReadable},
+		{stateHead, evTimeout}, {stateBody, evTimeout}, {stateIdle, evTimeout}, {stateWriting, evTimeout}, {stateLinger, evTimeout},
+		{stateHead, evHangup}, {stateBody, evHangup}, {stateIdle, evHangup}, {stateWriting, evHangup}, {stateLinger, evHangup},
+		{stateIdle, evDrain}, {stateHead, evDrain}, {stateBody, evStop},
+	}
+	for _, p := range covered {
+		delete(pairs, p)
+	}
+	// Close in the other states takes the same path as in body (closeAll).
+	for s := stateHead; s < stateClosed; s++ {
+		delete(pairs, pair{s, evStop})
+	}
+	if len(pairs) > 0 {
+		t.Fatalf("pairs no test takes: %v", pairs)
+	}
+}
