@@ -7,8 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"testing"
 
+	"epollhttp/final/server"
 	"epollhttp/step1-socket/servertest"
 )
 
@@ -56,4 +59,17 @@ func roundTrip(t *testing.T, c net.Conn, br *bufio.Reader, method, path string) 
 	}
 	resp.Body.Close()
 	return resp
+}
+
+// The lifecycle diagram in note 4 is the one the server draws: the notes
+// checker runs `go run ./final -lifecycle`, and this compares the Mermaid
+// block beside it.
+func TestNoteShowsTheLifecycleTheServerDraws(t *testing.T) {
+	note, err := os.ReadFile("../notes/04-final.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(note), "```mermaid\n"+server.LifecycleDiagram()+"```") {
+		t.Fatal("notes/04-final.md has no Mermaid block equal to `go run ./final -lifecycle`: paste the new one")
+	}
 }
