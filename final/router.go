@@ -78,6 +78,13 @@ func (rt *router) Serve(w *server.ResponseWriter, r *server.Request) {
 			}
 		}
 	}
+	// A prefix route asked for without its slash ("/static") is found
+	// and redirected to it, as a directory is.
+	redirect := false
+	if route == nil {
+		route = rt.prefixNamed(string(r.Path) + "/")
+		redirect = route != nil
+	}
 	if route == nil {
 		w.Text(404, "not found: "+string(r.Path)+"\n")
 		return
@@ -85,6 +92,10 @@ func (rt *router) Serve(w *server.ResponseWriter, r *server.Request) {
 	method := string(r.Method) // a HEAD request arrives as GET: the server leaves the body out
 	for i, m := range route.methods {
 		if m == method {
+			if redirect {
+				redirectToSlash(w, r)
+				return
+			}
 			route.handlers[i](w, r)
 			return
 		}
@@ -103,6 +114,29 @@ func (rt *router) Serve(w *server.ResponseWriter, r *server.Request) {
 	}
 	w.SetHeader("Allow", route.allow)
 	w.Text(405, "method "+method+" not allowed on "+string(r.Path)+"; allowed: "+route.allow+"\n")
+}
+
+func (rt *router) prefixNamed(path string) *route {
+	for _, p := range rt.prefixes {
+		if p.path == path {
+			return p
+		}
+	}
+	return nil
+}
+
+// redirectToSlash answers 301 (RFC 9110 §15.4.2) with the same path and a
+// slash after it, the query kept: what a directory asked for without its
+// slash gets, so that the relative links of the page it serves resolve
+// inside it. The path is the one the client sent, still percent-encoded,
+// so it goes back exactly as it came.
+func redirectToSlash(w *server.ResponseWriter, r *server.Request) {
+	to := string(r.Path) + "/"
+	if len(r.Query) > 0 {
+		to += "?" + string(r.Query)
+	}
+	w.SetHeader("Location", to)
+	w.Text(301, "moved permanently to "+to+"\n")
 }
 
 // knownMethod reports whether RFC 9110 §9 (or RFC 5789, PATCH) defines the
