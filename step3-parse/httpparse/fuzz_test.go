@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"go/version"
 	"io"
 	"net/http"
 	"reflect"
@@ -75,4 +76,25 @@ func compareWithNetHTTP(t *testing.T, in []byte) {
 		return
 	}
 	t.Fatalf("disagreement on %q: we accept=%v (%v), net/http accept=%v (%v)", in, ours, ourErr, theirs, theirErr)
+}
+
+// TestFixedInNetHTTPMatchesThisGo keeps fixedInNetHTTP honest under every
+// Go that runs it: each sample is refused by this parser for the reason
+// listed, accepted by the ReadRequest of a Go older than fixedIn, and
+// refused by the ReadRequest of fixedIn and later.
+func TestFixedInNetHTTPMatchesThisGo(t *testing.T) {
+	for _, d := range fixedInNetHTTP {
+		in := []byte(d.sample)
+		if ours, _, err := firstHead(in); ours || err.Reason != d.reason || !d.applies(in, err) {
+			t.Errorf("%q: this parser gives %v, want a refusal for %q that the entry covers", d.sample, err, d.reason)
+		}
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(in)))
+		if err == nil {
+			req.Body.Close()
+		}
+		older := version.Compare(goVersion(), d.fixedIn) < 0
+		if older != (err == nil) {
+			t.Errorf("%s, %q: ReadRequest error %v; the entry says net/http refuses it from %s on", goVersion(), d.sample, err, d.fixedIn)
+		}
+	}
 }
