@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	"epollhttp/final/server"
 
@@ -72,16 +74,60 @@ func (s *staticFiles) serve(w *server.ResponseWriter, r *server.Request) {
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
-		w.SetHeader("Content-Type", contentType(rel))
-		w.SendFile(fd, 0, st.Size) // the server closes fd once it is sent
+		serveFile(w, r, fd, &st, rel)
 	case unix.S_IFDIR:
 		unix.Close(fd)
-		w.SetHeader("Location", string(r.Path)+"/")
-		w.Text(301, "a directory: see "+string(r.Path)+"/\n")
+		redirectToSlash(w, r)
 	default: // a device, a fifo, a socket: never served
 		unix.Close(fd)
 		w.Text(404, "not found\n")
 	}
+}
+
+// serveFile answers with a regular file, which it owns from here: its
+// validators on every response (conditional.go), a 304 or 412 when the
+// request's conditions say so, else the whole file or the one range asked
+// for (ranges.go), sent with sendfile(2) from that range's offset. The
+// server closes fd once the bytes are sent, or at once for a response
+// without a body (304, and HEAD, which reaches here as GET and gets the
+// same fields).
+func serveFile(w *server.ResponseWriter, r *server.Request, fd int, st *unix.Stat_t, name string) {
+	var v validators
+	v.of(st, time.Now())
+	if status := precondition(r, &v); status != 0 {
+		unix.Close(fd)
+		v.set(w)
+		if status == 412 {
+			w.Text(412, "precondition failed: the file is not the version the request names\n")
+			return
+		}
+		w.SetStatus(status)
+		return
+	}
+	part, partial := byteRange{0, st.Size}, false
+	if value, n := onlyField(r, "Range"); n == 1 && rangeApplies(r, &v) {
+		switch asked, kind := parseRange(value, st.Size); kind {
+		case rangeUnsatisfiable:
+			// RFC 9110 §15.5.17: say how long the file is, so the client
+			// can ask again.
+			unix.Close(fd)
+			w.SetHeader("Content-Range", "bytes */"+strconv.FormatInt(st.Size, 10))
+			w.SetHeader("Accept-Ranges", "bytes")
+			w.Text(416, "range not satisfiable: the file has "+strconv.FormatInt(st.Size, 10)+" bytes\n")
+			return
+		case rangeSatisfiable:
+			part, partial = asked, true
+		}
+	}
+	w.SetHeader("Content-Type", contentType(name))
+	// RFC 9110 §14.3: tells a client it may ask for ranges, before it needs one.
+	w.SetHeader("Accept-Ranges", "bytes")
+	v.set(w)
+	if partial {
+		w.SetStatus(206)
+		w.SetHeader("Content-Range", contentRange(part, st.Size))
+	}
+	w.SendFile(fd, part.first, part.length)
 }
 
 // openat2 is unix.Openat2, in a variable so that a test can make it fail
