@@ -4,14 +4,11 @@ package server
 
 import (
 	"net"
-	"net/netip"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-var netipZero netip.AddrPort
 
 func TestTimeoutListsStayInOrder(t *testing.T) {
 	var ts timers
