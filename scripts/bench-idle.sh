@@ -33,7 +33,7 @@ if [ -z "$FINAL_BIN" ]; then
 	build final
 	FINAL_BIN=bin/final
 fi
-printf '$ (cd scripts && GOWORK=off go build -o ../bin/nethttp ./bench/nethttp && GOWORK=off go build -o ../bin/idleclient ./bench/idleclient)\n'
+print_line '(cd scripts && GOWORK=off go build -o ../bin/nethttp ./bench/nethttp && GOWORK=off go build -o ../bin/idleclient ./bench/idleclient)'
 (cd scripts && GOWORK=off go build -o ../bin/nethttp ./bench/nethttp && GOWORK=off go build -o ../bin/idleclient ./bench/idleclient)
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }

@@ -47,7 +47,7 @@ if [ -z "$FINAL_BIN" ]; then
 	build final
 	FINAL_BIN=bin/final
 fi
-printf '$ (cd scripts && GOWORK=off go build -o ../bin/nethttp ./bench/nethttp)\n'
+print_line '(cd scripts && GOWORK=off go build -o ../bin/nethttp ./bench/nethttp)'
 (cd scripts && GOWORK=off go build -o ../bin/nethttp ./bench/nethttp)
 
 cat >"$WORK/pipeline.lua" <<'LUA'
@@ -161,6 +161,6 @@ echo "# cpu ratio: net/http's CPU per request divided by final's (3 means a thir
 if [ "$SERVERS" != "nethttp final" ] || [ "$CASES" != "keepalive pipelined close sweep" ]; then
 	exit 0 # a partial run: no chart
 fi
-printf '$ (cd scripts && GOWORK=off go run ./bench/chart) < results.tsv > %s\n' "$CHART"
+print_line "(cd scripts && GOWORK=off go run ./bench/chart) < $RESULTS > $CHART"
 (cd scripts && GOWORK=off go run ./bench/chart) <"$RESULTS" >"$CHART"
 [ "$QUICK" = 1 ] || cp "$RESULTS" bin/bench-results.tsv

@@ -44,7 +44,7 @@ fds() { ls "/proc/$PID/fd" | wc -l; }
 in_state() { ss -Htn state "$1" "( dport = :$PORT )" | wc -l; }
 
 say "$FLOOD connections, held open by this script"
-echo "\$ for i in \$(seq $FLOOD); do exec {fd}<>/dev/tcp/127.0.0.1/$PORT; held+=(\$fd); done"
+print_line "held=(); for i in \$(seq $FLOOD); do exec {fd}<>/dev/tcp/127.0.0.1/$PORT; held+=(\$fd); done"
 held=()
 for ((i = 0; i < FLOOD; i++)); do
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
@@ -58,17 +58,15 @@ run_sh "ls /proc/$PID/fd | wc -l"
 echo "# the server is at its limit"
 echo "# our side of each connection: ESTABLISHED if the server kept it, CLOSE-WAIT if it"
 echo "# accepted and closed it at once (shed):"
-echo "\$ ss -Htn state established '( dport = :$PORT )' | wc -l"
+print_line "ss -Htn state established '( dport = :$PORT )' | wc -l"
 in_state established
-echo "\$ ss -Htn state close-wait '( dport = :$PORT )' | wc -l"
+print_line "ss -Htn state close-wait '( dport = :$PORT )' | wc -l"
 in_state close-wait
 
 say "what a shed looks like in the trace"
 # From the first EMFILE to the spare's reopening: one shed.
-printf '$ awk %s final.err\n' "'/EMFILE/ { p = 1 } p { print } p && /openat/ { exit }'"
-awk '/EMFILE/ { p = 1 } p { print } p && /openat/ { exit }' "$WORK/final.err"
-printf '$ grep -c EMFILE final.err\n'
-grep -c EMFILE "$WORK/final.err"
+run awk '/EMFILE/ { p = 1 } p { print } p && /openat/ { exit }' "$WORK/final.err"
+run grep -c EMFILE "$WORK/final.err"
 echo "# accept4 said EMFILE; the loop closed its spare (/dev/null), accepted the"
 echo "# waiting connection with that number, closed it, and reopened the spare"
 
@@ -80,7 +78,7 @@ run sleep 1
 echo "# epoll_wait calls in that second: $(($(waits) - w0)); CPU: $(($(cpu) - c0)) ticks of $(getconf CLK_TCK)"
 
 say "let the connections go"
-echo '$ for fd in "${held[@]}"; do exec {fd}<&-; done'
+print_line 'for fd in "${held[@]}"; do exec {fd}<&-; done'
 for fd in "${held[@]}"; do exec {fd}<&-; done
 # The server notices each end of file and closes its side; bounded wait.
 for ((i = 0; i < 100 && $(fds) > start_fds; i++)); do sleep 0.1; done
@@ -91,14 +89,14 @@ stop_server "$PID"
 
 say "the polite limit: -max-conns 20, with descriptors to spare"
 start_server capped bin/final -addr 127.0.0.1:0 -quiet -max-conns 20
-echo "\$ for i in \$(seq 20); do exec {fd}<>/dev/tcp/127.0.0.1/$PORT; held+=(\$fd); done"
+print_line "held=(); for i in \$(seq 20); do exec {fd}<>/dev/tcp/127.0.0.1/$PORT; held+=(\$fd); done"
 held=()
 for ((i = 0; i < 20; i++)); do
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	held+=("$fd")
 done
 run_sh "curl -s -i --max-time 5 http://$ADDR/healthz | tr -d '\r'"
-echo '$ for fd in "${held[@]}"; do exec {fd}<&-; done'
+print_line 'for fd in "${held[@]}"; do exec {fd}<&-; done'
 for fd in "${held[@]}"; do exec {fd}<&-; done
 run_sh "curl -s --max-time 5 --retry 3 --retry-delay 1 http://$ADDR/healthz; echo"
 echo "# served: if curl came before the server had seen our closes, it got a 503,"

@@ -48,7 +48,9 @@ start_server three bin/final -addr 127.0.0.1:0 -loops 1 -quiet
 # A file, not printf | nc: bash's printf writes line by line into a pipe,
 # and nc would pass each line on as it came. From a file, nc sends it whole.
 THREE="$WORK/three.txt"
-printf 'GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nsecondGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$THREE"
+assign REQS 'GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nsecondGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+print_line "printf \"\$REQS\" > $THREE"
+printf "$REQS" >"$THREE"
 run_sh "cat -v $THREE"
 echo "# ^M is the CR of each CRLF; the POST's body, 'second', runs straight into the"
 echo "# next request line: Content-Length says where it ends (RFC 9112 section 6.2)"
@@ -70,7 +72,9 @@ echo "# next one only after it has the previous answer"
 say "$N requests in one write (nc), and /stats as request $((N + 1))"
 start_server batch bin/final -addr 127.0.0.1:0 -loops 1 -quiet
 BATCH="$WORK/batch.txt"
+print_line "for i in \$(seq $N); do printf '$REQ'; done > $BATCH"
 for ((i = 0; i < N; i++)); do printf '%b' "$REQ"; done >"$BATCH"
+print_line "printf 'GET /stats HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' >> $BATCH"
 printf 'GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >>"$BATCH"
 run_sh "wc -c < $BATCH"
 run_sh "timeout 10 nc 127.0.0.1 $PORT < $BATCH > $WORK/batch.answers"
@@ -99,11 +103,13 @@ PIECES=(
 	' worldGET /healthz HTTP/1.1\r\nHost: x\r\nConnec'
 	'tion: close\r\n\r\n'
 )
+print_line "exec {conn}<>/dev/tcp/127.0.0.1/$PORT"
 exec {conn}<>"/dev/tcp/127.0.0.1/$PORT"
+export conn # for run_sh's bash, below
 reads=0
 for piece in "${PIECES[@]}"; do
+	print_line "printf '$piece' > $WORK/piece; cat $WORK/piece >&\$conn"
 	printf '%b' "$piece" >"$WORK/piece"
-	printf "\$ printf '%s' >&%s\n" "$piece" "$conn"
 	cat "$WORK/piece" >&"$conn"
 	reads=$((reads + 1))
 	tries=100
@@ -111,7 +117,8 @@ for piece in "${PIECES[@]}"; do
 		sleep 0.1
 	done
 done
-run_sh "timeout 10 cat <&$conn | tr -d '\\r' | grep -E '^(HTTP|Hello|hello|ok)'"
+run_sh "timeout 10 cat <&\$conn | tr -d '\\r' | grep -E '^(HTTP|Hello|hello|ok)'"
+print_line "exec {conn}<&-"
 exec {conn}<&-
 echo "# three answers, in order, from a stream cut in the middle of a method, a field"
 echo "# name, a body and a header; the server's view:"

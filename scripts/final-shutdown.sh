@@ -45,10 +45,11 @@ exit_status() {
 open_in_flight() {
 	inflight=()
 	local i fd
-	printf "\$ for i in \$(seq %s); do exec {fd}<>/dev/tcp/127.0.0.1/%s; printf 'POST /echo HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\nContent-Length: 20\\\\r\\\\n\\\\r\\\\nrequest-%%02d' \$i >&\$fd; inflight+=(\$fd); done\n" "$1" "$PORT"
+	assign HEAD 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n'
+	print_line "inflight=(); for i in \$(seq $1); do exec {fd}<>/dev/tcp/127.0.0.1/$PORT; printf \"\${HEAD}request-%02d\" \$i >&\$fd; inflight+=(\$fd); done"
 	for ((i = 1; i <= $1; i++)); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-		printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\nrequest-%02d' "$i" >&"$fd"
+		printf "${HEAD}request-%02d" "$i" >&"$fd"
 		inflight+=("$fd")
 	done
 }
@@ -62,7 +63,7 @@ say "start it"
 start_server final bin/final -addr 127.0.0.1:0
 
 say "one idle keep-alive connection: it has had its answer and asks for nothing"
-printf "\$ exec {idle}<>/dev/tcp/127.0.0.1/%s; printf 'GET /healthz HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\n\\\\r\\\\n' >&\$idle; head -n 1 <&\$idle\n" "$PORT"
+print_line "exec {idle}<>/dev/tcp/127.0.0.1/$PORT; printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&\$idle; head -n 1 <&\$idle"
 exec {idle}<>"/dev/tcp/127.0.0.1/$PORT"
 printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&"$idle"
 head -n 1 <&"$idle"
@@ -78,10 +79,9 @@ say "SIGTERM: Shutdown"
 signalled=$(ms)
 run kill -TERM "$PID"
 wait_for "$WORK/final.err" 'finishing requests in flight' 10 || true
-printf '$ grep got final.err\n'
-grep got "$WORK/final.err"
+run grep got "$WORK/final.err"
 echo "# the idle connection is closed at once: reading it ends without a byte"
-printf '$ timeout 5 cat <&$idle | wc -c\n'
+print_line "timeout 5 cat <&\$idle | wc -c"
 timeout 5 cat <&"$idle" | wc -c
 # Each loop closes its listener when its eventfd wakes it; bounded wait
 # until all have (ss lists the listening sockets on the port).
@@ -94,15 +94,15 @@ run_sh "ss -Hltn '( sport = :$PORT )' | wc -l"
 run_sh "curl -s --max-time 5 http://$ADDR/healthz; echo \"curl exit \$?\""
 
 say "the clients in flight send the rest of their bodies and read their answers"
-echo "\$ for i in \$(seq $IN_FLIGHT); do printf -- '-remainder' >&\${inflight[i-1]}; done"
+print_line "for fd in \"\${inflight[@]}\"; do printf -- '-remainder' >&\$fd; done"
 for fd in "${inflight[@]}"; do printf -- '-remainder' >&"$fd"; done
 # Each answer ends with the server's FIN (Connection: close), so cat ends.
+print_line "for i in \"\${!inflight[@]}\"; do timeout 5 cat <&\${inflight[i]} | tr -d '\\r' > $WORK/answer.\$i; done"
 for i in "${!inflight[@]}"; do
 	timeout 5 cat <&"${inflight[i]}" | tr -d '\r' >"$WORK/answer.$i" || true
 done
 echo "# the first answer:"
-printf '$ cat answer.0\n'
-cat "$WORK/answer.0"
+run cat "$WORK/answer.0"
 echo
 ok=0 whole=0
 for i in "${!inflight[@]}"; do
@@ -114,7 +114,7 @@ for i in "${!inflight[@]}"; do
 	fi
 done
 echo "# $ok of $IN_FLIGHT answered 200 with Connection: close; $whole bodies echoed in full"
-echo '$ for fd in "${inflight[@]}" $idle; do exec {fd}<&-; done'
+print_line 'for fd in "${inflight[@]}" $idle; do exec {fd}<&-; done'
 for fd in "${inflight[@]}" "$idle"; do exec {fd}<&-; done
 echo "# our FINs end the server's linger on each connection; then it has none left"
 exit_status
@@ -127,10 +127,11 @@ for ((i = 0; i < 50 && $(open_connections) < 2; i++)); do sleep 0.1; done
 signalled=$(ms)
 run kill -TERM "$PID"
 exit_status
-printf '$ timeout 5 cat <&${inflight[0]} | wc -c\n'
+print_line 'timeout 5 cat <&${inflight[0]} | wc -c'
 timeout 5 cat <&"${inflight[0]}" | wc -c
 echo "# the client got no answer: its request was cut off when the drain timed out"
 fd=${inflight[0]}
+print_line 'fd=${inflight[0]}; exec {fd}<&-'
 exec {fd}<&-
 
 say "a second signal: Close, everything at once"
@@ -144,6 +145,9 @@ run kill -TERM "$PID"
 wait_for "$WORK/twice.err" 'finishing requests in flight' 10 || true
 run kill -TERM "$PID"
 exit_status
-printf '$ timeout 5 cat <&${inflight[0]} | wc -c\n'
+print_line 'timeout 5 cat <&${inflight[0]} | wc -c'
 timeout 5 cat <&"${inflight[0]}" | wc -c
+fd=${inflight[0]}
+print_line 'fd=${inflight[0]}; exec {fd}<&-'
+exec {fd}<&-
 show twice

@@ -26,7 +26,7 @@ SLOW=200 HEADER_TIMEOUT=2s ATTACK=6
 say "build the final server, step 2, and the attacker (scripts/bench/faults)"
 build final
 build step2-epoll
-printf '$ (cd scripts && GOWORK=off go build -o ../bin/faults ./bench/faults)\n'
+print_line '(cd scripts && GOWORK=off go build -o ../bin/faults ./bench/faults)'
 (cd scripts && GOWORK=off go build -o ../bin/faults ./bench/faults)
 
 # time_one: one request from a normal client, on a fresh connection, timed
@@ -39,8 +39,7 @@ time_one() {
 # attack NAME: run $SLOW slowloris clients against $ADDR for $ATTACK seconds
 # in the background, output in $WORK/NAME.faults; sets FAULTS to its pid.
 attack() {
-	printf '$ bin/faults -addr %s -slow %s -resets 0 -nonreaders 0 -duration %ss > %s.faults &\n' \
-		"$ADDR" "$SLOW" "$ATTACK" "$1"
+	print_line "bin/faults -addr $ADDR -slow $SLOW -resets 0 -nonreaders 0 -duration ${ATTACK}s > $WORK/$1.faults 2>&1 &"
 	bin/faults -addr "$ADDR" -slow "$SLOW" -resets 0 -nonreaders 0 -duration "${ATTACK}s" >"$WORK/$1.faults" 2>&1 &
 	FAULTS=$!
 	STARTED+=("$FAULTS")
@@ -55,7 +54,7 @@ say "start final with a short header timeout: a request head must be complete ${
 start_server final bin/final -addr 127.0.0.1:0 -quiet -header-timeout "$HEADER_TIMEOUT"
 
 say "a normal client, before the attack"
-printf '$ curl -s -o /dev/null -w '"'"'%%{http_code} in %%{time_total}s\\n'"'"' http://%s/plaintext\n' "$ADDR"
+print_line "curl -s -o /dev/null --max-time 5 -w '%{http_code} in %{time_total}s\\n' http://$ADDR/plaintext"
 time_one
 
 say "$SLOW slow clients for ${ATTACK}s: a byte every 200 ms, and never the end of the head"
@@ -72,8 +71,7 @@ while ((SECONDS < end)) && kill -0 "$FAULTS" 2>/dev/null; do
 	sleep 0.5
 done
 wait "$FAULTS" || true
-printf '$ cat final.faults\n'
-cat "$WORK/final.faults"
+run cat "$WORK/final.faults"
 echo "# each slow client lived ${HEADER_TIMEOUT}, got 408 Request Timeout, and was closed"
 run_sh "curl -s http://$ADDR/stats | grep -E '\"(timeouts|request_errors|connections_total)\"' | tail -n 3"
 
@@ -86,7 +84,6 @@ run sleep $((ATTACK - 1))
 echo "# connections step 2 holds, a second before the attackers give up:"
 run_sh "ss -Htn state established '( sport = :$PORT )' | wc -l"
 wait "$FAULTS" || true
-printf '$ cat step2.faults\n'
-cat "$WORK/step2.faults"
+run cat "$WORK/step2.faults"
 echo "# not one was cut off: step 2 would have held them for as long as they cared"
 echo "# to send a byte now and then, and a few thousand such clients use up its descriptors"

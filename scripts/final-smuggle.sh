@@ -31,17 +31,24 @@ CHUNKED="${POST}Transfer-Encoding: chunked\r\n\r\n"
 bad=0
 
 # attempt TITLE REQUEST CONFUSION: send REQUEST then $SECOND on one
-# connection, half-close it (nc -N), and summarize what came back. -w 5
-# bounds the wait should the server never close.
+# connection, and summarize what came back.
 attempt() {
 	local title=$1 request=$2 confusion=$3
 	say "$title"
-	echo "# a confused pair: $confusion"
-	printf "\$ printf '%s' | nc -N -w 5 127.0.0.1 %s\n" "$request$SECOND" "$PORT"
+	echo "# a confused pair: $confusion" | fit
+	send "$request$SECOND"
+	summarize
+}
+
+# send REQUEST: the bytes, given as a printf format (\r\n), down one
+# connection, half-closed after them (nc -N); the answer in $WORK/answer.
+# -w 5 bounds the wait should the server never close.
+send() {
+	assign REQ "$1"
+	print_line "printf \"\$REQ\" | nc -N -w 5 127.0.0.1 $PORT | tr -d '\\r' > $WORK/answer"
 	# The request holds printf escapes (\r\n) on purpose: it is the format.
 	# shellcheck disable=SC2059
-	printf "$request$SECOND" | nc -N -w 5 127.0.0.1 "$PORT" | tr -d '\r' >"$WORK/answer" || true
-	summarize
+	printf "$1" | nc -N -w 5 127.0.0.1 "$PORT" | tr -d '\r' >"$WORK/answer" || true
 }
 
 # count_responses: status lines in the answer. A body need not end with a
@@ -71,9 +78,7 @@ summarize() {
 }
 
 say "first, a request with nothing wrong: both requests are answered"
-printf "\$ printf '%s' | nc -N -w 5 127.0.0.1 %s\n" "${POST}Content-Length: 4\r\n\r\nbody$SECOND" "$PORT"
-# shellcheck disable=SC2059
-printf "${POST}Content-Length: 4\r\n\r\nbody$SECOND" | nc -N -w 5 127.0.0.1 "$PORT" | tr -d '\r' >"$WORK/answer" || true
+send "${POST}Content-Length: 4\r\n\r\nbody$SECOND"
 grep -a -o 'HTTP/1\.1 [0-9][0-9][0-9] .*' "$WORK/answer"
 echo "# $(count_responses) responses: the body was the 4 bytes 'body', and the GET after it a request"
 

@@ -21,11 +21,12 @@ SECONDS_TO_RUN=${SOAK_SECONDS:-30}
 [ "$QUICK" = 1 ] && SECONDS_TO_RUN=3
 
 build final
-printf '$ (cd scripts && GOWORK=off go build -o ../bin/faults ./bench/faults)\n'
+print_line '(cd scripts && GOWORK=off go build -o ../bin/faults ./bench/faults)'
 (cd scripts && GOWORK=off go build -o ../bin/faults ./bench/faults)
 
 root=$WORK/root
-mkdir -p "$root"
+run mkdir -p "$root"
+print_line "head -c $((10 << 20)) /dev/zero > $root/big.bin"
 head -c $((10 << 20)) /dev/zero >"$root/big.bin"
 start_server final bin/final -addr 127.0.0.1:0 -quiet -stats-gc -root "$root" \
 	-header-timeout 2s -write-timeout 2s -idle-timeout 5s
@@ -57,7 +58,7 @@ settle() {
 # One soak round: wrk and bench/faults at the same time for $1 seconds.
 soak_round() {
 	local seconds=$1
-	printf '$ wrk -t1 -c64 -d%ss http://%s/plaintext > wrk.out &\n' "$seconds" "$ADDR"
+	print_line "wrk -t1 -c64 -d${seconds}s http://$ADDR/plaintext > $WORK/wrk.out 2>&1 &"
 	wrk -t1 -c64 -d"${seconds}s" "http://$ADDR/plaintext" >"$WORK/wrk.out" 2>&1 &
 	local wrk_pid=$!
 	run bin/faults -addr "$ADDR" -duration "${seconds}s" -path /static/big.bin -hold 5s

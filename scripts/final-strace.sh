@@ -70,7 +70,7 @@ OTHERCALLS='$1 != tid { sub(/\(.*/, "", $2); print $2 }'
 # count NAME WHAT: the loop thread's calls by name, per request, and the rest.
 count() {
 	local name=$1 what=$2 trace=$WORK/$1.joined requests ep loop calls
-	printf '$ awk "$JOIN" %s > %s\n' "$name.strace" "$name.joined"
+	print_line "awk \"\$JOIN\" $WORK/$name.strace > $trace"
 	awk "$JOIN" "$WORK/$name.strace" >"$trace"
 	requests=$(sed -n 's/^final: served \([0-9]*\) requests.*/\1/p' "$WORK/$name.err")
 	# The first epoll_create1 is the Go runtime's own instance, the second
@@ -81,14 +81,14 @@ count() {
 	loop=$(awk -v ep="$ep" '$2 ~ "^epoll_p?wait\\(" ep "," { print $1; exit }' "$trace")
 	echo "# the loop's epoll instance is descriptor $ep; the thread that waits on it is $loop"
 	echo "# its calls by name:"
-	printf '$ awk -v tid=%s -v ep=%s "$LOOPCALLS" %s | sort | uniq -c | sort -rn\n' "$loop" "$ep" "$name.joined"
+	print_line "awk -v tid=$loop -v ep=$ep \"\$LOOPCALLS\" $trace | sort | uniq -c | sort -rn"
 	awk -v tid="$loop" -v ep="$ep" "$LOOPCALLS" "$trace" | sort | uniq -c | sort -rn
 	calls=$(awk -v tid="$loop" -v ep="$ep" "$LOOPCALLS" "$trace" | wc -l)
 	PER[$name]=$(awk -v c="$calls" -v n="$requests" 'BEGIN { printf "%.2f", c / n }')
 	echo "# $what: $requests requests, $calls calls on the loop's thread: ${PER[$name]} per request"
 	echo "# the other threads, busiest calls first: the runtime's own work (sysmon's"
 	echo "# nanosleep, futex to park and wake threads) and main's start-up"
-	printf '$ awk -v tid=%s "$OTHERCALLS" %s | sort | uniq -c | sort -rn | head -n 5\n' "$loop" "$name.joined"
+	print_line "awk -v tid=$loop \"\$OTHERCALLS\" $trace | sort | uniq -c | sort -rn | head -n 5"
 	awk -v tid="$loop" "$OTHERCALLS" "$trace" | sort | uniq -c | sort -rn | head -n 5
 }
 
@@ -125,17 +125,19 @@ count seq "one at a time"
 say "$N requests pipelined, $BATCH per write, on one connection"
 strace_server batch
 BATCHFILE=$WORK/batch.txt
+print_line "for i in \$(seq $BATCH); do printf '$REQ'; done > $BATCHFILE"
 for ((i = 0; i < BATCH; i++)); do printf '%b' "$REQ"; done >"$BATCHFILE"
 echo "# one response is $SIZE bytes, so $BATCH of them are $((SIZE * BATCH))"
+print_line "exec {conn}<>/dev/tcp/127.0.0.1/$PORT"
 exec {conn}<>"/dev/tcp/127.0.0.1/$PORT"
-printf '$ for b in $(seq %d); do cat batch.txt >&$conn; timeout 10 head -c %d <&$conn > /dev/null; done\n' \
-	$((N / BATCH)) $((SIZE * BATCH))
+print_line "for b in \$(seq $((N / BATCH))); do cat $BATCHFILE >&\$conn; timeout 10 head -c $((SIZE * BATCH)) <&\$conn > /dev/null; done"
 # cat writes the 16 requests with one write(2); head -c asks read(2) for no
 # more than it still needs, so it never eats into the next batch's answers.
 for ((b = 0; b < N / BATCH; b++)); do
 	cat "$BATCHFILE" >&"$conn"
 	timeout 10 head -c $((SIZE * BATCH)) <&"$conn" >/dev/null
 done
+print_line "exec {conn}<&-"
 exec {conn}<&-
 stop_traced
 run_sh "grep '^final: served' $WORK/batch.err"

@@ -14,6 +14,14 @@
 # this machine, with wrk taking CPU from the server: notes/06-performance.md
 # is about measuring honestly. Notes: notes/04-final.md, section "Load".
 #
+# For a class, the server's /live page charts the same counters while wrk
+# runs: open the address the script prints, in a browser on the projector
+# (with PAUSE=1 the script waits while you do). Or start final yourself and
+# load that one, whose page can stay open between runs:
+#
+#   go run ./final -addr 127.0.0.1:8080 -quiet     # then open /live
+#   FINAL_ADDR=127.0.0.1:8080 PAUSE=1 scripts/final-wrk.sh
+#
 #   scripts/final-wrk.sh [--quick]
 
 # This script prints the commands it runs, $ signs and all, in single quotes.
@@ -61,9 +69,7 @@ fds() { find "/proc/$PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
 # stats_line: the server's totals from /stats, on one line.
 stats_line() {
-	curl -s --max-time 10 "http://$ADDR/stats" | sed -n '/"total"/,/^  }/p' |
-		grep -E '"(requests|epoll_wait|read|write)"' | tr -d ' ",' | tr '\n' ' '
-	echo
+	run_sh "curl -s --max-time 10 http://$ADDR/stats | sed -n '/\"total\"/,/^  }/p' | grep -E '\"(requests|epoll_wait|read|write)\"' | tr -d ' \",' | tr '\\n' ' '; echo"
 }
 
 # load NAME WRK-ARGS...: one wrk run, then what the server says.
@@ -71,7 +77,7 @@ load() {
 	local name=$1
 	shift
 	local out=$WORK/$name.wrk
-	printf '$ wrk %s\n' "$*"
+	print_cmd wrk "$@"
 	wrk "$@" | tee "$out"
 	echo "# in short:"
 	awk '/^Requests\/sec:/ { rps = $2 }
@@ -96,18 +102,28 @@ run nproc
 say "build the final server"
 build final
 
-say "start it: one loop per CPU, no access log"
-start_server final bin/final -addr 127.0.0.1:0 -quiet
-echo "# its open descriptors now: stdio, the static root, the runtime's epoll and"
-echo "# eventfd, and per loop its epoll, listener, eventfd and spare (plus anything"
-echo "# the shell passed on)"
-BEFORE=$(fds)
-run_sh "ls /proc/$PID/fd | wc -l"
+if [ -n "${FINAL_ADDR:-}" ]; then
+	say "the server: yours, at $FINAL_ADDR (FINAL_ADDR)"
+	ADDR=$FINAL_ADDR PID=""
+	if ! curl -s --max-time 5 -o /dev/null "http://$ADDR/healthz"; then
+		echo "$0: nothing answers at http://$ADDR/healthz; start final there first" >&2
+		exit 1
+	fi
+	echo "# its counters, live: http://$ADDR/live"
+else
+	say "start it: one loop per CPU, no access log"
+	start_server final bin/final -addr 127.0.0.1:0 -quiet
+	echo "# its counters, live, for a projector: open http://$ADDR/live in a browser"
+	echo "# its open descriptors now: stdio, the static root, the runtime's epoll and"
+	echo "# eventfd, and per loop its epoll, listener, eventfd and spare (plus anything"
+	echo "# the shell passed on)"
+	BEFORE=$(fds)
+	run_sh "ls /proc/$PID/fd | wc -l"
+fi
 
 say "keep-alive: $CONNECTIONS connections, each sends a request and waits for its answer"
 load keepalive -t "$THREADS" -c "$CONNECTIONS" -d "${SECONDS_EACH}s" --latency "http://$ADDR/plaintext"
-echo "# the server's counters so far:"
-printf '$ curl -s http://%s/stats   # totals: requests, epoll_wait, read, write\n' "$ADDR"
+echo "# the server's counters so far (totals: requests, epoll_wait, read, write):"
 stats_line
 echo "# about one read and one write per request"
 
@@ -131,10 +147,14 @@ LUA
 run cat "$PIPELINE"
 load pipelined -t "$THREADS" -c "$CONNECTIONS" -d "${SECONDS_EACH}s" --latency -s "$PIPELINE" "http://$ADDR/plaintext"
 echo "# the server's counters, both runs together:"
-printf '$ curl -s http://%s/stats   # totals: requests, epoll_wait, read, write\n' "$ADDR"
 stats_line
 echo "# the second run added far more requests than reads and writes: one read brings"
 echo "# a batch of 16, one write takes their 16 answers"
+
+if [ -z "$PID" ]; then
+	echo "# your server goes on running; its /live page has the last minute"
+	exit 0
+fi
 
 say "after wrk: every connection closed, every descriptor given back"
 # wrk has closed its sockets; the loops close theirs when they see the end

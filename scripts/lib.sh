@@ -1,12 +1,26 @@
 # shellcheck shell=bash
 # lib.sh: what every demo script shares. Source it first thing:
 #
-#   . "$(dirname "$0")/lib.sh"
+#   . "$(dirname "$0")/lib.sh" "$@"
 #
 # It moves to the repository root, reads --quick, prints each command before
 # running it, builds the programs once into bin/, starts servers and waits for
 # their ready line, and stops everything it started when the script ends,
 # however it ends. Every wait is bounded.
+#
+# Every command a script prints can be pasted into a shell, from the
+# repository root, and does what the script did: words are quoted as the
+# shell needs them (quote, below), the files it names are in a directory of
+# their own under /tmp ($WORK) that stays there after the script ends, and
+# no descriptor is opened without its own printed exec line.
+#
+# Two settings for a classroom, from the environment:
+#   PAUSE=1  wait for Enter before each section but the first, so the screen
+#            holds while the teacher talks (end of input goes on: with
+#            PAUSE=1 and stdin not a terminal the script runs through)
+#   WIDE=1   print long lines whole. By default every line fits in 100
+#            columns, for a projector: fit, below, shortens socket addresses
+#            and cuts the middle out of longer lines.
 
 set -euo pipefail
 
@@ -31,7 +45,15 @@ for arg in "$@"; do
 	esac
 done
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/epollhttp-demo.XXXXXX")
+PAUSE=${PAUSE:-0}
+WIDE=${WIDE:-0}
+COLUMNS_MAX=100
+
+# A directory per run, named after the script: two runs at once (two
+# terminals, or two test runs on one machine) never share files. It is kept
+# when the script ends, so that the commands it printed can be run again;
+# --quick runs (the tests) remove it.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/$(basename "$0" .sh).XXXX")
 STARTED=()
 
 # cleanup stops every server this script started: SIGTERM first, so each
@@ -46,25 +68,203 @@ cleanup() {
 	for pid in "${STARTED[@]}"; do
 		wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null || true
 	done
-	rm -rf "$WORK"
+	if ((QUICK)); then
+		rm -rf "$WORK"
+	else
+		printf '\n# the files it wrote stay in %s (rm -r it when done)\n' "$WORK"
+	fi
 	exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# say prints a heading for what comes next.
-say() { printf '\n## %s\n' "$*"; }
+SECTIONS=0
 
-# run prints a command, then runs it.
+# say prints a heading for what comes next. With PAUSE=1 it first waits for
+# Enter, except before the first heading.
+say() {
+	if ((SECTIONS++ > 0)) && [ "$PAUSE" = 1 ]; then
+		printf '\n[Enter: next section] '
+		read -r _ || true # end of input: go on
+	fi
+	printf '\n## %s\n' "$*" | fit
+}
+
+# quote ARGS...: the words as one shell line, each quoted only if it must be,
+# so that the line can be pasted into a shell and run as shown. A word with a
+# control character in it (a tab, a newline) gets printf %q's $'...' form.
+quote() {
+	local out="" arg q
+	for arg in "$@"; do
+		if [[ $arg =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+			q=$arg
+		elif [[ $arg == *[[:cntrl:]]* ]]; then
+			printf -v q '%q' "$arg"
+		else
+			q="'${arg//\'/\'\\\'\'}'"
+		fi
+		out+="${out:+ }$q"
+	done
+	printf '%s' "$out"
+}
+
+# WRAP breaks a shell command line longer than max columns at spaces that
+# are outside quotes, ending each piece with " \" and indenting the next, so
+# the wrapped command still pastes as one. A comment (a word that starts
+# with #) is never broken: a backslash cannot continue a comment.
+WRAP='
+function width(s,  t) { t = s; gsub(/[\200-\277]/, "", t); return length(t) }
+{
+	line = $0; n = length(line); nw = 0; word = ""; quote = ""
+	for (i = 1; i <= n; i++) {
+		c = substr(line, i, 1)
+		if (quote == "" && c == "#" && word == "" ) { word = substr(line, i); break }
+		if (quote == "" && c == " ") { if (word != "") words[++nw] = word; word = ""; continue }
+		word = word c
+		if (quote == "" && c == "\\" && i < n) { word = word substr(line, ++i, 1); continue }
+		if (quote == "\"" && c == "\\" && i < n) { word = word substr(line, ++i, 1); continue }
+		if (quote == "" && (c == "\047" || c == "\"")) quote = c
+		else if (c == quote) quote = ""
+	}
+	if (word != "") words[++nw] = word
+	out = "$ " words[1]
+	for (k = 2; k <= nw; k++) {
+		if (width(out) + 1 + width(words[k]) + 2 > max) {
+			print out " \\"
+			out = "    " words[k]
+		} else {
+			out = out " " words[k]
+		}
+	}
+	print out
+}'
+
+# print_line LINE: print a shell command line, "$ " first, wrapped to fit.
+print_line() {
+	if [ "$WIDE" = 1 ] || ((${#1} + 2 <= COLUMNS_MAX)); then
+		printf '$ %s\n' "$1"
+	else
+		printf '%s\n' "$1" | awk -v max="$COLUMNS_MAX" "$WRAP"
+	fi
+}
+
+# print_cmd ARGS...: print a command given as words, quoted.
+print_cmd() { print_line "$(quote "$@")"; }
+
+# assign NAME VALUE: set and export a variable for the commands that follow
+# (run_sh runs them in a child bash), and print the assignment: NAME='...',
+# then NAME+='...' lines for the rest of a long value, each cut after a
+# written line end (\r\n) where one falls within the width.
+assign() {
+	local name=$1 value=$2 op="=" piece before room
+	export "$name=$value"
+	while :; do
+		room=$((COLUMNS_MAX - ${#name} - 7)) # "$ NAME+='" and "'"
+		if [ "$WIDE" = 1 ] || ((${#value} <= room)); then
+			print_line "$name$op'${value//\'/\'\\\'\'}'"
+			return
+		fi
+		piece=${value:0:room}
+		before=${piece%\\n*}
+		if [ "$before" != "$piece" ] && ((${#before} > room / 3)); then
+			piece="$before\\n"
+		fi
+		print_line "$name$op'${piece//\'/\'\\\'\'}'"
+		value=${value:${#piece}}
+		op="+="
+	done
+}
+
+# FIT keeps output within the width. Socket addresses in strace's spelling,
+# in a trace or in a server's narration, become one short form everywhere:
+#   {sa_family=AF_INET, sin_port=htons(41234), sin_addr=inet_addr("127.0.0.1")}
+#   -> {AF_INET 127.0.0.1:41234}
+# and a line still too long loses its middle, marked by "…", keeping its end
+# from the last " = " (the result of a call) when there is one. Tabs are
+# expanded first, to 8-column stops. WIDE=1 leaves every line alone.
+FIT='
+function width(s,  t) { t = s; gsub(/[\200-\277]/, "", t); return length(t) }
+# cut s to at most n bytes, without leaving half a UTF-8 character
+function cut(s, n) { s = substr(s, 1, n); if (s ~ /[\200-\377]$/) sub(/[\300-\377][\200-\277]*$/, "", s); return s }
+function expand(s,  out, i, c) {
+	out = ""
+	for (i = 1; i <= length(s); i++) {
+		c = substr(s, i, 1)
+		if (c == "\t") { do out = out " "; while (width(out) % 8 != 0) } else out = out c
+	}
+	return out
+}
+function sockaddrs(s,  head, m, port, addr) {
+	while (match(s, /\{sa_family=AF_INET, sin_port=htons\([0-9]+\), sin_addr=inet_addr\("[0-9.]+"\)\}/)) {
+		m = substr(s, RSTART, RLENGTH)
+		port = m; sub(/.*htons\(/, "", port); sub(/\).*/, "", port)
+		addr = m; sub(/.*inet_addr\("/, "", addr); sub(/".*/, "", addr)
+		s = substr(s, 1, RSTART - 1) "{AF_INET " addr ":" port "}" substr(s, RSTART + RLENGTH)
+	}
+	while (match(s, /\{sa_family=AF_INET6, sin6_port=htons\([0-9]+\), [^}]*inet_pton\(AF_INET6, "[0-9a-f:.]+"[^}]*\}/)) {
+		m = substr(s, RSTART, RLENGTH)
+		port = m; sub(/.*htons\(/, "", port); sub(/\).*/, "", port)
+		addr = m; sub(/.*inet_pton\(AF_INET6, "/, "", addr); sub(/".*/, "", addr)
+		s = substr(s, 1, RSTART - 1) "{AF_INET6 [" addr "]:" port "}" substr(s, RSTART + RLENGTH)
+	}
+	return s
+}
+{
+	line = $0
+	if (index(line, "\t")) line = expand(line)
+	line = sockaddrs(line)
+	if (width(line) > max) {
+		p = 0
+		for (q = index(line, " = "); q > 0; q = index(substr(line, p + 1), " = ")) p += q
+		if (p > 0 && length(line) - p < 50) {
+			# a call and its result: cut out the middle of the call,
+			# keeping its last argument when there is room
+			tail = substr(line, p)
+			for (c = p - 1; c > 1 && substr(line, c, 2) != ", "; c--) ;
+			if (c > 1 && length(line) - c < 80) tail = substr(line, c)
+			line = cut(line, max - 1 - length(tail)) "…" tail
+		} else if (substr(line, 1, max) ~ /[^ ][ ,]/) {
+			# words (or JSON): wrap after a space or a comma; the lines that
+			# continue a comment stay comments
+			indent = (line ~ /^# /) ? "#   " : "  "
+			while (width(line) > max) {
+				head = cut(line, max)
+				for (sp = length(head); sp > length(indent) + 1; sp--) {
+					c = substr(head, sp, 1)
+					if (c == " " || c == ",") break
+				}
+				if (sp <= length(indent) + 1) break
+				print substr(line, 1, c == "," ? sp : sp - 1)
+				line = indent substr(line, sp + 1)
+			}
+			if (width(line) > max) line = cut(line, max - 1) "…"
+		} else {
+			line = cut(line, max - 1) "…"
+		}
+	}
+	print line
+	fflush()
+}'
+
+# fit: the filter itself, for a pipe: CMD | fit.
+fit() {
+	if [ "$WIDE" = 1 ]; then
+		cat
+	else
+		awk -v max="$COLUMNS_MAX" "$FIT"
+	fi
+}
+
+# run prints a command, then runs it, its output (stderr too) fitted.
 run() {
-	printf '$ %s\n' "$*"
-	"$@"
+	print_cmd "$@"
+	"$@" 2>&1 | fit
 }
 
 # run_sh prints a shell command line (pipes, redirections), then runs it.
 run_sh() {
-	printf '$ %s\n' "$1"
-	bash -c "$1"
+	print_line "$1"
+	bash -c "$1" 2>&1 | fit
 }
 
 # need stops the script with a clear message when a tool is missing.
@@ -80,7 +280,7 @@ need() {
 build() {
 	local module=$1
 	mkdir -p bin
-	printf '$ go build -o bin/%s ./%s\n' "$module" "$module"
+	print_cmd go build -o "bin/$module" "./$module"
 	go build -o "bin/$module" "./$module"
 }
 
@@ -90,7 +290,7 @@ build() {
 start_server() {
 	local name=$1
 	shift
-	printf '$ %s > %s.out 2> %s.err &\n' "$*" "$name" "$name"
+	print_line "$(quote "$@") > $WORK/$name.out 2> $WORK/$name.err &"
 	"$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
 	PID=$!
 	STARTED+=("$PID")
@@ -107,7 +307,7 @@ start_server() {
 # stop_server PID: SIGTERM, then wait (bounded) until the process is gone.
 stop_server() {
 	local pid=$1
-	printf '$ kill -TERM %s\n' "$pid"
+	print_cmd kill -TERM "$pid"
 	kill -TERM "$pid" 2>/dev/null || true
 	if ! wait_gone "$pid" 10; then
 		echo "pid $pid ignored SIGTERM for 10s; killing it" >&2
@@ -165,10 +365,10 @@ wait_gone() {
 # show NAME: print what a background server wrote so far, stdout then stderr.
 show() {
 	local name=$1
-	printf '$ cat %s.out\n' "$name"
-	cat "$WORK/$name.out"
+	print_cmd cat "$WORK/$name.out"
+	fit <"$WORK/$name.out"
 	if [ -s "$WORK/$name.err" ]; then
-		printf '$ cat %s.err\n' "$name"
-		cat "$WORK/$name.err"
+		print_cmd cat "$WORK/$name.err"
+		fit <"$WORK/$name.err"
 	fi
 }

@@ -43,14 +43,14 @@ try_restart() {
 	# for a new one.
 	RESTARTS=$((RESTARTS + 1))
 	local out=$WORK/restart$RESTARTS.out err=$WORK/restart$RESTARTS.err
-	printf '$ bin/step1-socket -addr %s %s\n' "$ADDR" "$*"
+	print_line "bin/step1-socket -addr $ADDR $* > $out 2> $err &"
 	bin/step1-socket -addr "$ADDR" "$@" >"$out" 2>"$err" &
 	local pid=$!
 	STARTED+=("$pid")
 	local tries=100
 	while ((tries-- > 0)); do
 		if grep -q 'listening on' "$out" 2>/dev/null; then
-			cat "$err" "$out"
+			run cat "$err" "$out"
 			echo "# the restart is up; stopping it"
 			stop_server "$pid"
 			return
@@ -58,7 +58,7 @@ try_restart() {
 		if ! kill -0 "$pid" 2>/dev/null; then
 			local status=0
 			wait "$pid" || status=$?
-			cat "$err"
+			run cat "$err"
 			echo "# the restart exited with status $status"
 			return
 		fi

@@ -35,11 +35,11 @@ RESPONSE=$(curl -s -o /dev/null -w '%{size_header} %{size_download}' "http://$AD
 echo "# $RESPONSE bytes each, $((REQUESTS * RESPONSE)) in all"
 
 say "the client: $REQUESTS pipelined requests down one connection, and no reading"
-printf "\$ printf 'GET / HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\n\\\\r\\\\n%%.0s' \$(seq %s) > requests\n" "$REQUESTS"
+print_line "printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n%.0s' \$(seq $REQUESTS) > $WORK/requests"
 printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n%.0s' $(seq "$REQUESTS") >"$WORK/requests"
-echo "\$ exec 3<>/dev/tcp/127.0.0.1/$PORT   # this script's descriptor 3 is the client"
+print_line "exec 3<>/dev/tcp/127.0.0.1/$PORT   # this shell's descriptor 3 is the client"
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"
-echo '$ cat requests >&3 &'
+print_line "cat $WORK/requests >&3 &"
 cat "$WORK/requests" >&3 &
 WRITER=$!
 STARTED+=("$WRITER")
@@ -76,7 +76,7 @@ run curl -s --max-time 10 "http://$ADDR/"
 say "now the client reads everything, and counts the responses"
 # head stops after exactly that many bytes; timeout bounds the wait if any
 # response were lost.
-printf '$ timeout 60 head -c %s <&3 | grep -c "^HTTP/1.1 200 OK"\n' "$((REQUESTS * RESPONSE))"
+print_line "timeout 60 head -c $((REQUESTS * RESPONSE)) <&3 | grep -c '^HTTP/1.1 200 OK'"
 got=$(timeout 60 head -c "$((REQUESTS * RESPONSE))" <&3 | grep -c '^HTTP/1.1 200 OK' || true)
 echo "$got"
 if [ "$got" != "$REQUESTS" ]; then
@@ -88,6 +88,7 @@ if ! wait_gone "$WRITER" 30; then
 	exit 1
 fi
 wait "$WRITER" || true
+print_line "exec 3>&-"
 exec 3>&-
 echo "# all $REQUESTS, none lost while the server held back"
 

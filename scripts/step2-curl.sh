@@ -35,7 +35,7 @@ start_server step2 bin/step2-epoll -addr 127.0.0.1:0
 say "$IDLE idle clients: connected, silent, never closed"
 # bash's /dev/tcp connects without any helper process; the descriptors stay
 # open in this script until it exits.
-printf '$ for i in $(seq %s); do exec {fd}<>/dev/tcp/127.0.0.1/%s; done\n' "$IDLE" "$PORT"
+print_line "for i in \$(seq $IDLE); do exec {fd}<>/dev/tcp/127.0.0.1/$PORT; done"
 for ((i = 0; i < IDLE; i++)); do
 	# shellcheck disable=SC2034 # fd only has to stay open
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
@@ -59,7 +59,7 @@ run_sh "ls /proc/$PID/task | wc -l"
 echo "# a handful, all started by the Go runtime; what is each doing?"
 echo "# wchan: where the kernel put the thread to sleep; syscall: the call it is"
 echo "# in and its first argument (for epoll_wait, the epoll descriptor)"
-printf '$ for t in /proc/%s/task/*; do echo "${t##*/} $(cat $t/wchan) $(cut -d" " -f1,2 $t/syscall)"; done\n' "$PID"
+print_line "for t in /proc/$PID/task/*; do echo \"\${t##*/} \$(cat \$t/wchan) \$(cut -d' ' -f1,2 \$t/syscall)\"; done"
 for t in /proc/"$PID"/task/*; do
 	echo "${t##*/} $(cat "$t/wchan" 2>/dev/null) $(cut -d' ' -f1,2 "$t/syscall" 2>/dev/null || echo '(syscall not readable here)')"
 done

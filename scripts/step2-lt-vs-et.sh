@@ -32,7 +32,7 @@ CURL=(curl -s -A '' -H 'Accept:' -H "X-Filler: $FILLER")
 # show_curl ARGS...: print a curl command as run_sh would, with the filler
 # named rather than spelled out.
 show_curl() {
-	printf '$ curl -s -A %s -H %s -H "X-Filler: $FILLER" %s\n' "''" "'Accept:'" "$*"
+	print_line "curl -s -A '' -H 'Accept:' -H \"X-Filler: \$FILLER\" $*"
 }
 
 # wait_reads FILE N: wait until the trace in FILE shows N reads.
@@ -52,19 +52,6 @@ client_fd() {
 	sed -nE 's/^accept4\(.* = ([0-9]+)$/\1/p' "$1" | head -n 1
 }
 
-# shorten FILE: the client's part of a trace, one short line per call, so
-# that three traces fit side by side.
-shorten() {
-	local fd
-	fd=$(client_fd "$1")
-	sed -nE "
-		s/^epoll_wait\([0-9]+, \[\{([A-Z|]+), fd=$fd\}.*/wait  \1/p
-		s/^read\($fd, \.\.\., [0-9]+\) = -1 ([A-Z]+) .*/read  \1/p
-		s/^read\($fd, \"\", [0-9]+\) = 0$/read  0: end of file/p
-		s/^read\($fd, (\".+\"), [0-9]+\) = ([0-9]+)$/read  \2 \1/p
-		s/^write\($fd, .*\) = ([0-9]+)$/write \1: the response/p
-	" "$1"
-}
 
 say "build step 2"
 build step2-epoll
@@ -78,7 +65,7 @@ start_server stall bin/step2-epoll -addr 127.0.0.1:0 -bufsize 16 -trace -mode ed
 STALL=$PID STALL_ADDR=$ADDR STALL_PORT=$PORT
 
 say "level-triggered: answered"
-printf '$ FILLER=$(printf %s 0)   # 150 zeros\n' "'%0150d'"
+print_line "FILLER=\$(printf '%0150d' 0)   # 150 zeros"
 show_curl "http://$LEVEL_ADDR/"
 "${CURL[@]}" "http://$LEVEL_ADDR/"
 say "edge-triggered, reading until EAGAIN: answered"
@@ -104,12 +91,29 @@ echo "# its close sent a FIN: a new arrival, so a new edge, and one more read"
 wait_reads "$WORK/stall.err" 2
 
 say "the three traces side by side, cut down to the client's calls"
-# paste joins the three with tabs; expand turns the tabs into 34-column stops.
-printf '$ paste <(shorten level.err) <(shorten edge.err) <(shorten stall.err) | expand -t 34\n'
+# Each server gets the same descriptors in the same order, so curl's
+# connection has the same number in all three traces.
+FD=$(client_fd "$WORK/level.err")
+if [ "$(client_fd "$WORK/edge.err")" != "$FD" ] || [ "$(client_fd "$WORK/stall.err")" != "$FD" ]; then
+	echo "the three servers gave curl different descriptors; compare the traces by hand" >&2
+	exit 1
+fi
+# SHORTEN is a sed program: one short line per call on the client's
+# descriptor, nothing else, so that three traces fit side by side.
+SHORTEN="
+s/^epoll_wait\([0-9]+, \[\{([A-Z|]+), fd=$FD\}.*/wait  \1/p
+s/^read\($FD, \.\.\., [0-9]+\) = -1 ([A-Z]+) .*/read  \1/p
+s/^read\($FD, \"\", [0-9]+\) = 0$/read  0: end of file/p
+s/^read\($FD, (\".+\"), [0-9]+\) = ([0-9]+)$/read  \2 \1/p
+s/^write\($FD, .*\) = ([0-9]+)$/write \1: the response/p"
+echo "# curl's connection is descriptor $FD in all three; the program:"
+printf 'SHORTEN=%s\n' "'$SHORTEN'"
+echo "# paste joins the three with tabs; expand turns the tabs into 32-column stops"
+print_line "paste <(echo LEVEL; sed -nE \"\$SHORTEN\" $WORK/level.err) <(echo EDGE; sed -nE \"\$SHORTEN\" $WORK/edge.err) <(echo 'EDGE, -drain=false'; sed -nE \"\$SHORTEN\" $WORK/stall.err) | expand -t 32"
 paste \
-	<(echo "LEVEL"; shorten "$WORK/level.err") \
-	<(echo "EDGE"; shorten "$WORK/edge.err") \
-	<(echo "EDGE, -drain=false"; shorten "$WORK/stall.err") | expand -t 34
+	<(echo "LEVEL"; sed -nE "$SHORTEN" "$WORK/level.err") \
+	<(echo "EDGE"; sed -nE "$SHORTEN" "$WORK/edge.err") \
+	<(echo "EDGE, -drain=false"; sed -nE "$SHORTEN" "$WORK/stall.err") | expand -t 32
 echo "# level: one wakeup per read; the kernel says EPOLLIN again while bytes remain."
 echo "# edge: one wakeup, reads until EAGAIN. edge without draining: one wakeup, one read,"
 echo "# then silence, until curl's FIN (EPOLLRDHUP) makes a new edge and one more read."
@@ -119,8 +123,7 @@ stop_server "$LEVEL"
 stop_server "$EDGE"
 stop_server "$STALL"
 for name in level edge stall; do
-	printf '$ tail -n 1 %s.out\n' "$name"
-	tail -n 1 "$WORK/$name.out"
+	run tail -n 1 "$WORK/$name.out"
 done
 echo "# level woke many more times (epoll_wait, events) and never met EAGAIN; edge woke"
 echo "# twice for the client (the request, the FIN) and read until EAGAIN once; the"

@@ -67,7 +67,9 @@ stop_traced
 
 say "glue back the calls strace cut in two"
 JOINED=$WORK/joined.txt
-printf '$ awk "$JOIN" %s > %s\n' "$TRACE" "$JOINED"
+echo "# an awk program: a call cut in two is printed once, whole, where it ended"
+printf 'JOIN=%s\n' "'$JOIN'"
+print_line "awk \"\$JOIN\" $TRACE > $JOINED"
 awk "$JOIN" "$TRACE" >"$JOINED"
 echo "# $(wc -l <"$TRACE") lines in the raw trace, $(wc -l <"$JOINED") once glued"
 
@@ -89,7 +91,7 @@ echo "# a timeout of 0: an idle Go scheduler checks for network events, finds no
 
 say "the server's loop: the thread that called accept4"
 LOOP=$(awk '/ accept4\(/ { print $1; exit }' "$JOINED")
-printf "\$ LOOP=\$(awk '/ accept4\\\\(/ { print \$1; exit }' %s)   # = %s\n" "$JOINED" "$LOOP"
+print_line "LOOP=\$(awk '/ accept4\\(/ { print \$1; exit }' $JOINED)   # = $LOOP"
 echo "# its lines, less write(1, ...) and write(2, ...): the server printing"
 run_sh "awk -v tid=$LOOP '\$1 == tid && !/ write\\([12], /' $JOINED"
 echo "# One thread, one epoll instance (5), the client on 9. strace prints the event's"

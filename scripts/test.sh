@@ -7,8 +7,9 @@
 # each module alone (GOWORK=off) and for another OS (to see the "needs
 # Linux" message), checks that no non-test code imports net, fuzzes the
 # parser briefly, runs the examples in notes/, and runs every demo script in
-# --quick mode. Then it runs the tests again with the oldest Go the README
-# promises (scripts/test-min-go.sh) and built for arm64 under qemu-user
+# --quick mode (each line of their output within 100 columns). Then it runs
+# the tests again with the oldest Go the README promises
+# (scripts/test-min-go.sh) and built for arm64 under qemu-user
 # (scripts/test-arm64.sh). It prints what failed and exits non-zero on any
 # failure.
 #
@@ -98,12 +99,31 @@ builds_only_on_linux() {
 	fi
 }
 
+# run_script: a demo in --quick mode, with PAUSE=1 and no input, so the
+# pauses between sections are taken and go on at end of input, as they must.
 run_script() {
 	local script=$1
-	timeout --kill-after=10 180 bash "$script" --quick >"$ROOT/bin/test-logs/$(basename "$script").log" 2>&1 || {
+	local log=$ROOT/bin/test-logs/$(basename "$script").log
+	PAUSE=1 timeout --kill-after=10 180 bash "$script" --quick </dev/null >"$log" 2>&1 || {
 		local status=$?
 		echo "$script --quick failed (exit $status); its output:"
-		tail -n 60 "$ROOT/bin/test-logs/$(basename "$script").log"
+		tail -n 60 "$log"
+		return 1
+	}
+	if grep -q 'lib\.sh' "$script"; then
+		fits_100_columns "$log"
+	fi
+}
+
+# fits_100_columns LOG: a demo is read on a projector, and every line it
+# prints must fit in 100 columns (scripts/lib.sh, fit; WIDE=1 is for wide
+# screens only). Columns are characters, tabs to 8-column stops.
+fits_100_columns() {
+	local wide
+	wide=$(expand "$1" | awk '{ t = $0; gsub(/[\200-\277]/, "", t) } length(t) > 100 { print FNR ": " $0 }')
+	[ -z "$wide" ] || {
+		echo "$1: $(wc -l <<<"$wide") lines wider than 100 columns; the first ones:"
+		head -n 5 <<<"$wide"
 		return 1
 	}
 }
