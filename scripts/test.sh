@@ -6,9 +6,10 @@
 # It checks formatting, vets and race-tests every module in go.work, builds
 # each module alone (GOWORK=off) and for another OS (to see the "needs
 # Linux" message), checks that no non-test code imports net, fuzzes the
-# parser briefly, runs the examples in notes/, and runs every demo script in
-# --quick mode (each line of their output within 100 columns). Then it runs
-# the tests again with the oldest Go the README promises
+# parser briefly, runs the examples in notes/, runs every demo script in
+# --quick mode (each line of their output within 100 columns), and builds
+# the course's container where a container engine runs. Then it runs the
+# tests again with the oldest Go the README promises
 # (scripts/test-min-go.sh) and built for arm64 under qemu-user
 # (scripts/test-arm64.sh). It prints what failed and exits non-zero on any
 # failure.
@@ -152,6 +153,9 @@ for script in scripts/*.sh; do
 	esac
 	step "scripts:$(basename "$script")" run_script "$script"
 done
+
+# The container of README's "Not on Linux?", where an engine runs.
+step devcontainer bash .devcontainer/build.sh
 
 # The same tests on what learners have besides this machine's newest Go on
 # amd64: the README's minimum Go, and arm64.
