@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -80,14 +81,7 @@ func (o options) stages() []int {
 	return ns
 }
 
-func (o options) wants(n int) bool {
-	for _, s := range o.stages() {
-		if s == n {
-			return true
-		}
-	}
-	return false
-}
+func (o options) wants(n int) bool { return slices.Contains(o.stages(), n) }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options

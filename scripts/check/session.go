@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -69,7 +70,7 @@ func (s *session) runStages(ns []int) int {
 	total := 0
 	var names []string
 	for _, st := range stages() {
-		if !contains(ns, st.n) {
+		if !slices.Contains(ns, st.n) {
 			continue
 		}
 		names = append(names, fmt.Sprintf("%d %s", st.n, st.name))
@@ -97,15 +98,6 @@ func (s *session) runStages(ns []int) int {
 	return 0
 }
 
-func contains(ns []int, n int) bool {
-	for _, m := range ns {
-		if m == n {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *session) runCheck(c check) result {
 	r := &run{s: s, srv: s.srv, addr: s.addr}
 	res := c.fn(r)
@@ -116,7 +108,7 @@ func (s *session) runCheck(c check) result {
 		if res.pass {
 			res = failf("the server ended during this check (%s)", s.srv.status())
 		} else {
-			res.summary += fmt.Sprintf("; the server ended (%s)", s.srv.status())
+			res.summary = fmt.Sprintf("the server ended (%s); %s", s.srv.status(), res.summary)
 		}
 		res = res.expectingIfEmpty("the server still running: nothing a client does may end it").more(s.srv)
 	}

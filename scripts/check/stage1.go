@@ -13,22 +13,22 @@ import (
 func stage1Checks() []check {
 	return []check{
 		{stage: 1, name: "whole_request", fn: wholeRequest,
-			asks:  "a request in one write: one HTTP/1.1 response with its length, then the close",
+			asks:  "a request in one write: one HTTP/1.1 response, its length, the close",
 			learn: "notes/01-socket.md#the-bytes-of-a-request"},
 		{stage: 1, name: "split_request", fn: splitRequest,
-			asks:  "a request in four writes 300 ms apart: answered once complete, not before",
+			asks:  "a request in four writes 300 ms apart: answered once complete",
 			learn: "notes/01-socket.md#tcp-is-a-byte-stream"},
 		{stage: 1, name: "byte_at_a_time", fn: byteAtATime,
 			asks:  "a request one byte per write: answered once complete",
 			learn: "notes/01-socket.md#tcp-is-a-byte-stream"},
 		{stage: 1, name: "empty_connection", fn: emptyConnection, watch: true,
-			asks:  "a client connects and closes without a byte; the next one is answered",
+			asks:  "a client connects and closes without a byte; the next is answered",
 			learn: "notes/01-socket.md#the-system-calls-in-order"},
 		{stage: 1, name: "closed_mid_request", fn: closedMidRequest, watch: true,
-			asks:  "a client closes halfway through its request; the next one is answered",
+			asks:  "a client closes halfway through its request; the next is answered",
 			learn: "notes/01-socket.md#signals-eintr-sa_restart-and-sigpipe"},
 		{stage: 1, name: "oversized_head", fn: oversizedHead, watch: true,
-			asks:  "64 KiB of head without its blank line: 431 or a close; the next one is answered",
+			asks:  "a 64 KiB head that never ends: 431 or a close; the next is answered",
 			learn: "notes/01-socket.md#the-8-kib-limit-and-431"},
 	}
 }
@@ -82,13 +82,22 @@ func (r *run) inPieces(label string, req []byte, pieces [][]byte, gap time.Durat
 	sent, err := c.sendInPieces(pieces, gap)
 	if err != nil {
 		if sent < len(req) {
-			return failf("after %d of the request's %d bytes: %s", sent, len(req), r.words(err)).
+			return r.answeredEarly(c, err, sent, len(req)).
 				expecting("nothing until the blank line that ends the head has arrived: read until you have it, however many reads it takes")
 		}
 		return failf("%s", r.words(err))
 	}
 	resp, err := c.response("GET")
 	return r.okThenClose(c, resp, err)
+}
+
+// answeredEarly says what the server did with a request it had only part of.
+func (r *run) answeredEarly(c *client, err error, sent, total int) result {
+	if errors.Is(err, errAnsweredEarly) {
+		line, _, _ := bytes.Cut(c.buf, []byte("\r\n"))
+		return failf("the server answered %s after %d of the request's %d bytes, before it was complete", quoted(line, 50), sent, total)
+	}
+	return failf("after %d of the request's %d bytes: %s", sent, total, r.words(err))
 }
 
 // nextIsAnswered is how stage 1 proves the server survived a client: the
@@ -162,6 +171,9 @@ func oversizedHead(r *run) result {
 			expecting("%s", expect)
 	case err != nil:
 		return failf("%s", r.words(err)).expecting("%s", expect)
+	case resp.status == 408:
+		return failf("408 Request Timeout: the server waited for the rest of a 64 KiB head, with no limit on its size").
+			expecting("%s", expect)
 	case resp.status < 400 || resp.status >= 500:
 		return failf("status %d to a head that never ended", resp.status).expecting("%s", expect)
 	default:

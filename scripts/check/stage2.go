@@ -14,7 +14,7 @@ import (
 func stage2Checks() []check {
 	return []check{
 		{stage: 2, name: "many_clients", fn: manyClients,
-			asks:  "200 clients connected at once, then each sends a request: all answered",
+			asks:  "200 clients connect at once, then each asks: all are answered",
 			learn: "notes/02-epoll.md#the-loop"},
 		{stage: 2, name: "slow_client", fn: slowClient,
 			asks:  "a client holds half a request; another is answered meanwhile",
@@ -98,6 +98,18 @@ func slowClient(r *run) result {
 		return res
 	}
 	b.close()
+	// B's answer must not have waited for the server to be done with A:
+	// a one-client-at-a-time server with a header timeout answers B too,
+	// once it has given up on A.
+	if err := a.quiet(50 * time.Millisecond); err != nil {
+		what := "closed client A's connection"
+		if len(a.buf) > 0 {
+			line, _, _ := bytes.Cut(a.buf, []byte("\r\n"))
+			what = "answered client A, " + quoted(line, 40)
+		}
+		return failf("client B was answered only after the server had %s: it serves one client at a time", what).
+			expecting("client B answered while client A still holds half a request")
+	}
 	if err := a.send(req[len(req)-2:]); err != nil {
 		return failf("client A, finishing its request: %s", r.words(err))
 	}

@@ -15,13 +15,13 @@ import (
 func stage3Checks() []check {
 	return []check{
 		{stage: 3, name: "echo_length", fn: echoLength,
-			asks:  "POST /echo with Content-Length: the body back, same Content-Type; then another",
+			asks:  "POST /echo, Content-Length: the body and its Content-Type back",
 			learn: "notes/03-parse.md#framing-content-length-and-transfer-encoding"},
 		{stage: 3, name: "echo_chunked", fn: echoChunked,
-			asks:  "POST /echo chunked, with an extension and a trailer, in two writes: the body back",
+			asks:  "POST /echo chunked, extension and trailer, in two writes: body back",
 			learn: "notes/03-parse.md#chunked-bodies"},
 		{stage: 3, name: "length_and_chunked", fn: lengthAndChunked,
-			asks:  "Content-Length and Transfer-Encoding together, a GET hidden after: 400 and the close",
+			asks:  "Content-Length and chunked, a GET hidden after: 400 and the close",
 			learn: "notes/03-parse.md#the-classic-content-length-against-transfer-encoding"},
 		{stage: 3, name: "two_lengths", fn: twoLengths,
 			asks:  "two different Content-Length fields: 400 and the close",
@@ -33,13 +33,13 @@ func stage3Checks() []check {
 			asks:  "a chunk size 5x: 400 and the close",
 			learn: "notes/03-parse.md#chunked-bodies"},
 		{stage: 3, name: "chunk_size_overflow", fn: chunkSizeOverflow,
-			asks:  "a chunk size of 17 hex digits, 5 once it wraps: 400 or 413, and the close",
+			asks:  "a 17-digit chunk size, 5 once wrapped: 400 or 413, and the close",
 			learn: "notes/03-parse.md#chunked-bodies"},
 		{stage: 3, name: "space_before_colon", fn: spaceBeforeColon,
-			asks:  "Transfer-Encoding : chunked, a space before the colon: 400 and the close",
+			asks:  "Transfer-Encoding : chunked (space before colon): 400, the close",
 			learn: "notes/03-parse.md#hiding-transfer-encoding"},
 		{stage: 3, name: "obs_fold", fn: obsFold,
-			asks:  "a folded line hiding Transfer-Encoding: 400 and the close (or the fold read as spaces)",
+			asks:  "a folded line hiding Transfer-Encoding: 400 (or the fold as spaces)",
 			learn: "notes/03-parse.md#header-fields"},
 		{stage: 3, name: "missing_host", fn: missingHost,
 			asks:  "an HTTP/1.1 request without Host: 400",
@@ -108,8 +108,8 @@ func echoChunked(r *run) result {
 	want := []byte("chunkedabcdefghijklmnopqrstuvwxyz")
 	req := append(r.request("POST", "/echo", "Content-Type: text/plain", "Transfer-Encoding: chunked"), chunked...)
 	cut := bytes.Index(req, []byte("1A;")) + 1 // between the two digits of a size
-	if _, err := c.sendInPieces([][]byte{req[:cut], req[cut:]}, 200*time.Millisecond); err != nil {
-		return failf("%s", r.words(err)).expecting("nothing before the last chunk and the trailer's blank line")
+	if sent, err := c.sendInPieces([][]byte{req[:cut], req[cut:]}, 200*time.Millisecond); err != nil {
+		return r.answeredEarly(c, err, sent, len(req)).expecting("nothing before the last chunk and the trailer's blank line")
 	}
 	resp, err := c.response("POST")
 	if res, ok := r.expectStatus(resp, err, 200); !ok {
