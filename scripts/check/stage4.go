@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -108,11 +109,13 @@ func head(r *run) result {
 	if cl, n := resp.header("Content-Length"); n > 0 && cl != "13" {
 		return failf("Content-Length: %s", cl).expecting("no Content-Length, or the one GET would send: 13 (RFC 9110 §9.3.2)")
 	}
-	if err := c.quiet(300 * time.Millisecond); err != nil {
+	err = c.quiet(300 * time.Millisecond)
+	var eb *extraBytes
+	if errors.As(err, &eb) {
 		return failf("after the HEAD response: %s", r.words(err)).
 			expecting("no body: a response to HEAD ends with its blank line (RFC 9110 §9.3.2)")
 	}
-	if resp.closes() {
+	if err != nil || resp.closes() {
 		return passf("200, no body (the server closed after it)")
 	}
 	if err := c.send(r.request("GET", "/plaintext")); err != nil {

@@ -182,8 +182,6 @@ type tsConn struct {
 	buf []byte
 }
 
-var errTooLong = errors.New("too long")
-
 // more reads once, with a deadline (zero: none).
 func (tc *tsConn) more(deadline time.Time) error {
 	tc.c.SetReadDeadline(deadline)
