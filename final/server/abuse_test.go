@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"epollhttp/step1-socket/servertest"
 	"epollhttp/step3-parse/httpparse"
@@ -283,3 +284,13 @@ func TestServeOnceAndCloseWithoutServe(t *testing.T) {
 }
 
 func dupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0) }
+
+// An idle connection is its conn struct and a table entry: the struct is
+// laid out to fill a 192-byte allocation exactly (the Go allocator's size
+// classes go 176, 192, 208, 224), which is what keeps ten thousand idle
+// connections near 2 MB (notes/06, scripts/bench-idle.sh).
+func TestAnIdleConnectionIsSmall(t *testing.T) {
+	if size := unsafe.Sizeof(conn{}); size > 192 {
+		t.Fatalf("conn is %d bytes: more than the 192-byte size class", size)
+	}
+}

@@ -101,7 +101,8 @@ func (l *loop) moveInput(c *conn, dst *buffer) {
 	src := c.in
 	n := 0
 	if c.head != nil {
-		n = copy(dst.b, src.b[c.headAt:c.headAt+c.head.HeadLen])
+		at := int(c.headAt)
+		n = copy(dst.b, src.b[at:at+c.head.HeadLen])
 		c.headAt = 0
 	}
 	m := copy(dst.b[n:], src.unread())

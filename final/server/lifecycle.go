@@ -95,7 +95,7 @@ var served = []struct {
 	{stateIdle, "answered, kept alive"},
 	{stateWriting, "the socket took only part"},
 	{stateLinger, "answered, closing (Connection: close, an error, a drain)"},
-	{stateClosed, "reset, or end of file with nothing owed"},
+	{stateClosed, "answered as the client's last request; a reset; end of file with nothing owed"},
 }
 
 var transitions = func() []transition {

@@ -149,8 +149,8 @@ func TestEveryReadAndWritePathIsTaken(t *testing.T) {
 	readReply(t, br, "GET")
 	o.inState(t, stateLinger)
 	io.WriteString(c, "ignored after the last response")
-	c.(*net.TCPConn).CloseWrite()
-	o.waitFor(t, pair{stateLinger, evReadable})
+	o.waitFor(t, pair{stateLinger, evReadable}) // read and dropped
+	c.(*net.TCPConn).CloseWrite()               // the FIN the linger waits for (EPOLLIN or EPOLLHUP)
 	servertest.WaitUntil(t, "the connection closed", func() bool { return openConns(s) == 0 })
 }
 
@@ -323,5 +323,40 @@ func TestTheTableIsWhatTheTestsTake(t *testing.T) {
 	}
 	if len(pairs) > 0 {
 		t.Fatalf("pairs no test takes: %v", pairs)
+	}
+}
+
+// A client that says its request is the last (Connection: close, or
+// HTTP/1.0 without keep-alive) and sends nothing after it is closed at
+// once, with a plain close: no lingering, since nothing unread is left to
+// turn the close into a reset. A client that pipelines behind such a
+// request gets the lingering close.
+func TestTheClientsLastRequestEndsWithAPlainClose(t *testing.T) {
+	for _, tt := range []struct {
+		name, send string
+		linger     bool
+	}{
+		{"Connection: close", "GET /plaintext HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", false},
+		{"HTTP/1.0", "GET /plaintext HTTP/1.0\r\n\r\n", false},
+		{"more after the last", "GET /plaintext HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" + get, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, o := startObserved(t, Config{})
+			c := dial(t, s)
+			io.WriteString(c, tt.send)
+			br := bufio.NewReader(c)
+			if r := readReply(t, br, "GET"); r.status != 200 || !r.close {
+				t.Fatalf("%d close=%v", r.status, r.close)
+			}
+			if tt.linger {
+				o.inState(t, stateLinger)
+				c.(*net.TCPConn).CloseWrite()
+			}
+			expectEOF(t, br)
+			servertest.WaitUntil(t, "the connection closed", func() bool { return openConns(s) == 0 })
+			if lingered := o.count(pair{stateLinger, evReadable}) + o.count(pair{stateLinger, evHangup}); (lingered > 0) != tt.linger {
+				t.Fatalf("lingered: %v, want %v", lingered > 0, tt.linger)
+			}
+		})
 	}
 }

@@ -64,7 +64,7 @@ func (l *loop) process(c *conn) (waitsForOutput bool) {
 }
 
 func (l *loop) serveInput(c *conn) bool {
-	for c.in != nil && !c.closeAfter {
+	for c.in != nil && c.ending == stayOpen {
 		if c.out != nil && (c.out.pending() >= l.cfg.MaxOutput || len(c.out.files) > 0) {
 			return true
 		}
@@ -98,7 +98,7 @@ func (l *loop) serveInput(c *conn) bool {
 // startRequest looks at a complete head before its body is read.
 func (l *loop) startRequest(c *conn) {
 	r := c.parser.Request()
-	c.head, c.headAt = r, c.in.start-r.HeadLen
+	c.head, c.headAt = r, int32(c.in.start-r.HeadLen)
 	switch r.Expect {
 	case httpparse.ExpectUnknown:
 		l.queueError(c, 417, "only the 100-continue expectation is supported")
@@ -200,9 +200,15 @@ func (l *loop) serve(c *conn) {
 	w := &l.resp
 	w.reset()
 	l.runHandler(w, r)
-	closeAfter := !head.KeepAlive || w.closeIt || l.draining
+	ending := stayOpen
+	switch {
+	case w.closeIt || l.draining:
+		ending = closeAndLinger
+	case !head.KeepAlive:
+		ending = closeAsAsked
+	}
 	l.log.request(l, c, head.Method, head.Target, head.Version, w.status, w.sentBodySize(headOnly))
-	l.queueResponse(c, w, headOnly, closeAfter, head.Minor == 0 && head.KeepAlive)
+	l.queueResponse(c, w, headOnly, ending, head.Minor == 0 && head.KeepAlive)
 	c.head = nil
 	l.releaseBody(c)
 	c.requests++
@@ -211,18 +217,18 @@ func (l *loop) serve(c *conn) {
 
 var methodGET = []byte("GET")
 
-func (l *loop) queueResponse(c *conn, w *ResponseWriter, headOnly, closeAfter, keepAliveFor10 bool) {
+func (l *loop) queueResponse(c *conn, w *ResponseWriter, headOnly bool, ending closeMode, keepAliveFor10 bool) {
 	if c.out == nil {
 		c.out = l.outputs.get()
 	}
 	var file fileSend
 	var hasFile bool
-	c.out.buf, file, hasFile = w.appendResponse(c.out.buf, l.clock.date, headOnly, closeAfter, keepAliveFor10)
+	c.out.buf, file, hasFile = w.appendResponse(c.out.buf, l.clock.date, headOnly, ending != stayOpen, keepAliveFor10)
 	if hasFile {
 		file.at = len(c.out.buf)
 		c.out.files = append(c.out.files, file)
 	}
-	c.closeAfter = closeAfter
+	c.ending = ending
 }
 
 // queueBytes queues bytes the server writes itself (100 Continue).
@@ -244,7 +250,7 @@ func (l *loop) queueError(c *conn, status int, reason string) {
 		w.SetHeader("Retry-After", "1")
 	}
 	l.log.request(l, c, dash, dash, dash, status, int64(len(w.body)))
-	l.queueResponse(c, w, false, true, false)
+	l.queueResponse(c, w, false, closeAndLinger, false)
 	l.stats.errors.inc()
 	l.releaseInput(c)
 	l.releaseBody(c)

@@ -207,14 +207,14 @@ var processStart = time.Now()
 // stillReading reports whether the client took bytes since the write clock
 // started, and notes what the socket holds now.
 func (l *loop) stillReading(c *conn) bool {
-	now := l.unsentBytes(c.fd)
+	now := int32(l.unsentBytes(c.fd))
 	reading := now >= 0 && now < c.unsentMark
 	c.unsentMark = now
 	return reading
 }
 
 // noteUnsent remembers what the socket holds as the write clock starts.
-func (l *loop) noteUnsent(c *conn) { c.unsentMark = l.unsentBytes(c.fd) }
+func (l *loop) noteUnsent(c *conn) { c.unsentMark = int32(l.unsentBytes(c.fd)) }
 
 // unsentBytes is the number of bytes in the socket's send queue, sent but
 // not acknowledged or not yet sent; -1 if the kernel will not say.

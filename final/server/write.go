@@ -90,8 +90,17 @@ func (l *loop) advance(c *conn) state {
 
 // afterOutput picks the state of a connection whose output is all out.
 func (l *loop) afterOutput(c *conn) state {
+	unread := c.in != nil && c.in.len() > 0
 	switch {
-	case c.closeAfter || (l.draining && c.head == nil && (c.in == nil || c.in.len() == 0)):
+	case c.ending == closeAsAsked && !unread:
+		// The client said this was its last request, and nothing of
+		// another has come: a plain close sends our FIN after the
+		// response, and no reset can follow, for nothing is left unread
+		// (RFC 9112 §9.6). One syscall, where lingering takes three and a
+		// wakeup.
+		l.releaseInput(c)
+		return stateClosed
+	case c.ending != stayOpen || (l.draining && c.head == nil && !unread):
 		return l.startLinger(c)
 	case c.head != nil:
 		l.shrinkInput(c)
