@@ -3,12 +3,16 @@
 #
 # Starts bin/final on a free port with one event loop, then asks for every
 # route once: the home page, /plaintext, POST /echo, /headers, /healthz,
-# /stats (trimmed to the totals), a static file sent with sendfile(2), HEAD,
-# a 404, a 405 with its Allow field, OPTIONS, a path that tries to climb out
-# of the static root, and two URLs in one curl to show keep-alive ("Re-using
+# /stats (trimmed to the totals), a static file sent with sendfile(2), the
+# same file revalidated (curl -z, If-None-Match: 304) and a download of it
+# cut short and resumed (curl -C -: a Range, 206), an unsatisfiable range
+# (416), a directory without its slash (301, the query kept), HEAD, a 404, a
+# 405 with its Allow field, OPTIONS, a path that tries to climb out of the
+# static root, and two URLs in one curl to show keep-alive ("Re-using
 # existing connection"). Last, it stops the server and shows its access log
 # and the summary it prints at exit. Notes: notes/04-final.md, sections "Run
-# it" and "Static files and the walls around the root".
+# it", "Static files and the walls around the root" and "Validators and
+# ranges".
 #
 #   scripts/final-curl.sh [--quick]
 
@@ -61,6 +65,35 @@ echo "# requests (scripts/final-pipeline.sh makes them differ a lot)"
 
 say "GET /static/hello.txt: a file, sent with sendfile(2)"
 run $CURL -si "http://$ADDR/static/hello.txt"
+
+say "revalidation: is my copy still good? 304, and no body"
+# The validators, as the server sent them above; a browser keeps them with
+# its copy of the file.
+FILE=http://$ADDR/static/hello.txt
+run_sh "$CURL -sI $FILE | grep -E '^(ETag|Last-Modified|Cache-Control):'"
+assign LM "$($CURL -sI "$FILE" | sed -n 's/^Last-Modified: //p' | tr -d '\r')"
+assign ETAG "$($CURL -sI "$FILE" | sed -n 's/^ETag: //p' | tr -d '\r')"
+run_sh "$CURL -si -z \"\$LM\" $FILE"
+echo "# -z DATE sends If-Modified-Since: the file has not changed since, so 304 Not Modified,"
+echo "# no body, the validators repeated (RFC 9110 section 15.4.5)"
+run_sh "$CURL -si -H \"If-None-Match: \$ETAG\" $FILE | head -n 1"
+run_sh "$CURL -si -H 'If-None-Match: \"some-other-version\"' $FILE | head -n 1"
+echo "# the entity tag names this version of the file; another tag gets the file again."
+echo "# Cache-Control: no-cache makes a browser ask like this before each use of its copy"
+
+say "a download cut short, resumed with curl -C -: a Range, and 206 Partial Content"
+run_sh "head -c 10 final/static/hello.txt > $WORK/hello.txt; cat $WORK/hello.txt; echo"
+run_sh "$CURL -sv -C - -o $WORK/hello.txt $FILE 2>&1 | grep -E '^[<>] (Range|HTTP|Content-)'"
+run_sh "cmp $WORK/hello.txt final/static/hello.txt && echo the same bytes"
+echo "# curl had 10 bytes and asked for the rest (bytes=10-); the server sent them with"
+echo "# sendfile(2) from offset 10, and Content-Range says which part of the file they are"
+run_sh "$CURL -si -r 100- $FILE | grep -E '^(HTTP|Content-Range)'"
+echo "# no byte of that range is in the file: 416, and Content-Range gives its size"
+run_sh "$CURL -s -o /dev/null -w '%{http_code} %{size_download} bytes\\n' -r 0-4,10-14 $FILE"
+echo "# two ranges get the whole file: a 200, which RFC 9110 section 14.2 allows"
+
+say "a directory without its slash: 301 to the same path with it, the query kept"
+run_sh "$CURL -si 'http://$ADDR/static?page=2' | grep -E '^(HTTP|Location)'"
 
 say "HEAD /plaintext: the same head as GET, Content-Length included, no body"
 run $CURL -sI "http://$ADDR/plaintext"
