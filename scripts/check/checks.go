@@ -43,12 +43,13 @@ func stages() []stage {
 	}
 }
 
-// nameWidth lines up the results in the report.
+// nameWidth lines up the results in the report, two spaces at least
+// after the longest name.
 func nameWidth() int {
-	w := 0
+	w := 1
 	for _, st := range stages() {
 		for _, c := range st.checks {
-			w = max(w, len(c.id()))
+			w = max(w, len(c.id())+1)
 		}
 	}
 	return w

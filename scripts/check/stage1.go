@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -183,7 +184,7 @@ func oversizedHead(r *run) result {
 	}
 	how := "closed without an answer"
 	if resp != nil {
-		how = statusList([]int{resp.status}) + " and the close"
+		how = fmt.Sprintf("%d and the close", resp.status)
 	}
 	res := r.nextIsAnswered("a 64 KiB head")
 	if res.pass {

@@ -26,7 +26,7 @@ func stage2Checks() []check {
 			asks:  "a 6 KiB head, more than one 4 KiB read: answered",
 			learn: "notes/02-epoll.md#level-or-edge"},
 		{stage: 2, name: "large_body", fn: largeBody,
-			asks:  "POST /echo with a 256 KiB body, then another request on the connection",
+			asks:  "POST /echo, a 256 KiB body, then another request on the connection",
 			learn: "notes/02-epoll.md#when-the-client-does-not-read-eagain-on-write-and-epollout"},
 	}
 }

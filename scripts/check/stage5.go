@@ -25,7 +25,7 @@ func stage5Checks() []check {
 			asks:  "SIGTERM with a request in flight: it is answered, then exit status 0",
 			learn: "notes/05-hardening.md#graceful-shutdown-and-waking-a-loop-with-an-eventfd"},
 		{stage: 5, name: "descriptor_flood", fn: descriptorFlood,
-			asks:  "200 connections, 64 descriptors allowed: no exit, no spin, then served",
+			asks:  "200 connections, 64 descriptors allowed: no exit, no spin, served",
 			learn: "notes/05-hardening.md#out-of-descriptors-emfile-and--max-conns"},
 	}
 }
