@@ -20,8 +20,8 @@
 # scripts/test.sh reports as skipped, never as passed.
 #
 # No -race: the race detector needs cgo, and cgo a cross C compiler.
-# TEST_EMULATED=qemu-user is set for the tests: the few that measure time
-# or count CPU cycles skip themselves under emulation (each says why).
+# Tests that cannot mean anything under emulation are skipped by name
+# (EMULATION_SKIP below, each with its reason) and listed in the output.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -82,13 +82,20 @@ got=$("$probe/probe" 2>&1) || skip "an arm64 program does not run here: $got"
 [ "$got" = arm64 ] || skip "an arm64 program printed $got, not arm64"
 echo "test-arm64: arm64 programs run through $QEMU"
 
-# Every module of go.work, and the scripts module, which the workspace may
-# not list: it then runs on its own (GOWORK=off), as scripts/test.sh runs it.
-mapfile -t MODULES < <(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
-OUTSIDE=()
-[[ " ${MODULES[*]} " == *" scripts "* ]] || OUTSIDE=(scripts)
-vet_and_test() { run go vet ./... && run go test -count=1 ./...; }
-export GOARCH=arm64 TEST_EMULATED=qemu-user
+# The course's modules are the "use" lines of go.work; the scripts module
+# (tooling) runs on its own (GOWORK=off), as in scripts/test.sh.
+mapfile -t MODULES < <(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p' | grep -vx scripts)
+OUTSIDE=(scripts)
+
+# EMULATION_SKIP: tests whose measure is the emulator's, not the code's.
+# - TestDeclaredBodiesDoNotSizeMemory (final): compares the server's
+#   virtual memory (VmSize) before and after 2000 connections; under
+#   qemu-user that is the emulator's address space, which grows with its
+#   translation cache and its per-thread state, not the server's.
+EMULATION_SKIP='^TestDeclaredBodiesDoNotSizeMemory$'
+echo "test-arm64: skipped under emulation, see the script for why: $EMULATION_SKIP"
+vet_and_test() { run go vet ./... && run go test -count=1 -skip "$EMULATION_SKIP" ./...; }
+export GOARCH=arm64
 failed=()
 for module in "${MODULES[@]}"; do
 	(cd "$module" && vet_and_test) || failed+=("$module")

@@ -34,11 +34,10 @@ line=$(go work edit -json | sed -n 's/^\t"Go": "\(.*\)",\{0,1\}$/\1/p')
 	echo "test-min-go: go.work has no go line"
 	exit 1
 }
-# Every module of go.work, and the scripts module, which the workspace may
-# not list: it then runs on its own (GOWORK=off), as scripts/test.sh runs it.
-mapfile -t MODULES < <(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
-OUTSIDE=()
-[[ " ${MODULES[*]} " == *" scripts "* ]] || OUTSIDE=(scripts)
+# The course's modules are the "use" lines of go.work; the scripts module
+# (tooling) runs on its own (GOWORK=off), as in scripts/test.sh.
+mapfile -t MODULES < <(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p' | grep -vx scripts)
+OUTSIDE=(scripts)
 vet_and_test() { run go vet ./... && run go test -count=1 ./...; }
 disagree=0
 for module in "${MODULES[@]}" "${OUTSIDE[@]}"; do
