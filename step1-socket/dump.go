@@ -30,7 +30,11 @@ func dumpRequest(w io.Writer, data []byte, number int, peer netip.AddrPort, read
 	out.Flush()
 }
 
+// visible spells one byte so that it cannot be mistaken for another, and
+// so that nothing the client sent can hide: CR, LF, tab and the backslash
+// itself by name, other controls and bytes past ASCII as \xNN.
 func visible(c byte) string {
+	// exercise 1.1 begin: spell out a byte that is not plain text
 	switch {
 	case c == '\r':
 		return `\r`
@@ -44,6 +48,7 @@ func visible(c byte) string {
 		return fmt.Sprintf(`\x%02x`, c)
 	}
 	return string(rune(c))
+	// exercise 1.1 end
 }
 
 func plural(n int, one, many string) string {

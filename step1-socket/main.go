@@ -49,7 +49,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	stopOnSignal(narrator, l.FD, stderr)
 	fmt.Fprintf(stdout, "step1-socket: listening on %s\n", l.Addr)
+	return serveClients(narrator, l, *once, stdout, stderr)
+}
 
+// serveClients is the accept loop: take the next connection from the
+// kernel's queue (accept(2) sleeps until there is one), serve it from start
+// to finish, and only then take the next. With once, it stops after the
+// first connection and returns the exit status.
+func serveClients(narrator *sock.Narrator, l *sock.Listener, once bool, stdout, stderr io.Writer) int {
+	// exercise 1.4 begin: the accept loop, one client after another
 	for served := 1; ; served++ {
 		fd, peer, err := sock.Accept(narrator, l.FD, 0)
 		if err != nil {
@@ -59,11 +67,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		serveConnection(narrator, fd, peer, served, stdout, stderr)
-		if *once {
+		if once {
 			sock.Close(narrator, l.FD)
 			return 0
 		}
 	}
+	// exercise 1.4 end
 }
 
 // explainAddrInUse says what EADDRINUSE most likely means. Linux lets bind

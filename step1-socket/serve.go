@@ -61,6 +61,7 @@ func serveConnection(n *sock.Narrator, fd int, peer netip.AddrPort, number int, 
 // read(2) returns whatever has arrived so far. It returns every byte read
 // (a body may have started after the blank line) and how many reads it took.
 func readHead(n *sock.Narrator, fd int) ([]byte, int, error) {
+	// exercise 1.3 begin: read until the blank line, or the limit
 	var head []byte
 	buf := make([]byte, readSize)
 	for reads := 1; ; reads++ {
@@ -81,6 +82,7 @@ func readHead(n *sock.Narrator, fd int) ([]byte, int, error) {
 			return head, reads, errHeadTooLarge
 		}
 	}
+	// exercise 1.3 end
 }
 
 // respond writes a complete response and says the connection closes after it.

@@ -155,6 +155,7 @@ func (s *server) handle(ev unix.EpollEvent) {
 // requires (one edge may stand for many connections) and level mode
 // tolerates.
 func (s *server) acceptAll() {
+	// exercise 2.1 begin: accept until EAGAIN
 	for !s.paused {
 		fd, peer, err := sock.Accept(s.trace, s.listener.FD, unix.SOCK_NONBLOCK)
 		switch {
@@ -181,6 +182,7 @@ func (s *server) acceptAll() {
 			return
 		}
 	}
+	// exercise 2.1 end
 }
 
 // readIn reads what the client sent and answers every complete request.
@@ -193,6 +195,7 @@ func (s *server) readIn(c *conn) {
 		s.discardInput(c)
 		return
 	}
+	// exercise 2.2 begin: read once, or until EAGAIN when draining; then flush
 	for {
 		n, err := sock.Read(s.trace, c.fd, s.readBuf)
 		s.counters.reads.Add(1)
@@ -227,6 +230,7 @@ func (s *server) readIn(c *conn) {
 		}
 	}
 	s.flush(c)
+	// exercise 2.2 end
 }
 
 // answerRequests turns every complete request in c.in into a response in
@@ -311,6 +315,7 @@ func (s *server) writeSome(c *conn) bool {
 // the socket's send buffer is full because the client is not reading. We
 // keep the rest of the output and read no more requests until it drains.
 func (s *server) waitForRoom(c *conn) {
+	// exercise 2.3 begin: stop reading, watch for EPOLLOUT
 	if c.wantOut {
 		return
 	}
@@ -319,10 +324,12 @@ func (s *server) waitForRoom(c *conn) {
 	if err := s.poller.Modify(c.fd, s.clientEvents(unix.EPOLLOUT)&^unix.EPOLLRDHUP, c.tag); err != nil {
 		s.closeConn(c)
 	}
+	// exercise 2.3 end
 }
 
 // writeOut runs when a client blocked on EPOLLOUT has room again.
 func (s *server) writeOut(c *conn) {
+	// exercise 2.3 begin: on EPOLLOUT, write; once drained, read again
 	if !s.writeSome(c) || len(c.out) > 0 {
 		return
 	}
@@ -339,6 +346,7 @@ func (s *server) writeOut(c *conn) {
 	// Requests that arrived while we were blocked are answered right now.
 	s.answerRequests(c)
 	s.flush(c)
+	// exercise 2.3 end
 }
 
 // startClosing ends a connection whose last response is written, without

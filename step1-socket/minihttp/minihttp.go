@@ -15,6 +15,7 @@ import (
 // server take a bare LF as a line end, so "\n\n" ends the head as well as
 // "\r\n\r\n"; that keeps nc without -C working.
 func HeadEnd(b []byte) int {
+	// exercise 1.2 begin: find the empty line that ends the head
 	for i := bytes.IndexByte(b, '\n'); i >= 0; {
 		rest := b[i+1:]
 		if bytes.HasPrefix(rest, []byte("\r\n")) {
@@ -30,6 +31,7 @@ func HeadEnd(b []byte) int {
 		i += 1 + next
 	}
 	return -1
+	// exercise 1.2 end
 }
 
 // AppendResponse appends a complete HTTP/1.1 response to dst: the status

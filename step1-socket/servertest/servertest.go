@@ -172,12 +172,32 @@ func startCmd(t testing.TB, cmd *exec.Cmd) *Server {
 	t.Cleanup(func() {
 		select {
 		case <-s.done:
+			if t.Failed() {
+				s.reportPanic(t)
+			}
 		default:
 			cmd.Process.Kill()
 			<-s.done
 		}
 	})
 	return s
+}
+
+// reportPanic shows why a child that died of a panic died, beside the
+// failure it caused: the test itself usually sees only a connection that
+// closed or was refused. (A skeleton of scripts/exercise.sh panics with the
+// exercise still to be written, and this is where the learner reads it.)
+func (s *Server) reportPanic(t testing.TB) {
+	t.Helper()
+	s.Stderr.mu.Lock()
+	defer s.Stderr.mu.Unlock()
+	for i, line := range s.Stderr.lines {
+		if strings.HasPrefix(line, "panic: ") {
+			end := min(i+8, len(s.Stderr.lines)) // the message and where it was raised
+			t.Logf("the server died of a panic:\n%s", strings.Join(s.Stderr.lines[i:end], "\n"))
+			return
+		}
+	}
 }
 
 // PID is the child's process id.

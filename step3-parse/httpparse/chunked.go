@@ -38,6 +38,7 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 		c := b[i]
 		switch p.state {
 		case StateChunkSize:
+			// exercise 3.3 begin: a chunk size in hex, then CR, or an extension
 			if v := hexValue[c]; v >= 0 {
 				// The size must fit in what the chunks before it left of
 				// MaxBodyBytes. Checked digit by digit, before the digit is
@@ -70,6 +71,7 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 				return p.fail(400, "invalid byte after a chunk size", at)
 			}
 			i++
+			// exercise 3.3 end
 
 		case StateChunkExt:
 			// chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ):

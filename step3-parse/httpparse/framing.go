@@ -143,6 +143,7 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 // sign, no spaces inside, no commas, no hex. Each digit is checked against
 // max before it is added, so no value can overflow, whatever max is.
 func parseContentLength(v []byte, max int64) (int64, int, string) {
+	// exercise 3.2 begin: digits only, and never past max
 	if len(v) == 0 {
 		return 0, 400, "empty Content-Length"
 	}
@@ -158,6 +159,7 @@ func parseContentLength(v []byte, max int64) (int64, int, string) {
 		n = next
 	}
 	return n, 0, ""
+	// exercise 3.2 end
 }
 
 // appendDigit returns n*base + d, and false instead when that would pass
@@ -168,10 +170,12 @@ func parseContentLength(v []byte, max int64) (int64, int, string) {
 // after would let 9223372036854775808 wrap to a negative number that
 // passes any limit.
 func appendDigit(n, base, d, max int64) (int64, bool) {
+	// exercise 3.2 begin: one more digit, compared with max before it is added
 	if max < d || n > (max-d)/base {
 		return n, false
 	}
 	return n*base + d, true
+	// exercise 3.2 end
 }
 
 // eachListElement calls f for each element of a comma-separated list

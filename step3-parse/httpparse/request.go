@@ -161,6 +161,7 @@ scan:
 			}
 
 		case StateFieldName:
+			// exercise 3.1 begin: a field name, up to its colon
 			j := i
 			for j < end && isTchar[b[j]] {
 				j++
@@ -183,8 +184,10 @@ scan:
 			default:
 				return p.fail(400, "invalid byte in a field name", j)
 			}
+			// exercise 3.1 end
 
 		case StateFieldValue:
+			// exercise 3.1 begin: a field value, up to the end of its line
 			j := i
 			for j < end && isValueChar[b[j]] {
 				j++
@@ -204,6 +207,7 @@ scan:
 				return p.fail(400, "invalid byte in a field value (NUL or control)", j)
 			}
 			i = j + 1
+			// exercise 3.1 end
 
 		case StateFieldLF:
 			if b[i] != '\n' {
@@ -248,6 +252,7 @@ func (p *Parser) overLimit() (Step, error) {
 // addField records a field line whose value ends at lineEnd, without the
 // optional whitespace around the value (RFC 9110 §5.5).
 func (p *Parser) addField(b []byte, lineEnd int) {
+	// exercise 3.1 begin: record a field, its value without the whitespace around it
 	vs, ve := p.nameEnd+1, lineEnd
 	for vs < ve && (b[vs] == ' ' || b[vs] == '\t') {
 		vs++
@@ -256,6 +261,7 @@ func (p *Parser) addField(b []byte, lineEnd int) {
 		ve--
 	}
 	p.fields = append(p.fields, field{int32(p.fieldStart), int32(p.nameEnd), int32(vs), int32(ve)})
+	// exercise 3.1 end
 }
 
 // checkVersion checks "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3). HTTP-name is
