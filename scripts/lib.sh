@@ -118,7 +118,7 @@ function width(s,  t) { t = s; gsub(/[\200-\277]/, "", t); return length(t) }
 	line = $0; n = length(line); nw = 0; word = ""; quote = ""
 	for (i = 1; i <= n; i++) {
 		c = substr(line, i, 1)
-		if (quote == "" && c == "#" && word == "" ) { word = substr(line, i); break }
+		if (quote == "" && c == "#" && word == "") { word = substr(line, i); break }
 		if (quote == "" && c == " ") { if (word != "") words[++nw] = word; word = ""; continue }
 		word = word c
 		if (quote == "" && c == "\\" && i < n) { word = word substr(line, ++i, 1); continue }
