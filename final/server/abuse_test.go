@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -292,5 +293,31 @@ func dupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_
 func TestAnIdleConnectionIsSmall(t *testing.T) {
 	if size := unsafe.Sizeof(conn{}); size > 192 {
 		t.Fatalf("conn is %d bytes: more than the 192-byte size class", size)
+	}
+}
+
+// Large responses no one reads count against the same budget as bodies:
+// clients that upload to /echo and read nothing cannot make the server
+// hold more than about the budget, because past it their uploads get 503.
+func TestUnreadEchoesCountAgainstTheBudget(t *testing.T) {
+	const budget, size, clients = 16 << 20, 6 << 20, 8
+	s := startServer(t, Config{Loops: 1, MaxBodyBuffer: budget, Limits: httpparse.Limits{MaxBodyBytes: size}})
+	body := strings.Repeat("e", size)
+	for i := 0; i < clients; i++ {
+		c := dial(t, s)
+		go io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n"+body)
+	}
+	servertest.WaitUntil(t, "every upload answered or refused", func() bool {
+		st := Total(s.Stats())
+		return st.Requests+st.RequestErrors >= clients
+	})
+	st := Total(s.Stats())
+	t.Logf("%d echoes of %d MiB that no one reads: the loop holds %d MiB (budget %d MiB), %d uploads refused",
+		clients, size>>20, st.HeldBytes>>20, budget>>20, st.RequestErrors)
+	if st.HeldBytes > budget+size {
+		t.Fatalf("held %d MiB: past the budget", st.HeldBytes>>20)
+	}
+	if st.RequestErrors == 0 {
+		t.Fatal("no upload was refused, yet together they pass the budget")
 	}
 }

@@ -132,7 +132,7 @@ func (l *loop) outOfDescriptors() bool {
 
 // A loop pauses accepting when even its spare is gone: another loop, or a
 // static file's open, took the number it had just freed. A close of one of
-// its own connections resumes it (closeConn), but a loop with no
+// its own connections resumes it (close, in lifecycle.go), but a loop with no
 // connections has nothing to close; so a paused loop also tries again
 // every retryAcceptEvery. That is a few wakeups a second while the process
 // is out of descriptors: not a spin, and never a loop that stops for good.

@@ -205,7 +205,7 @@ func (l *loop) close(c *conn) {
 	l.releaseInput(c)
 	l.releaseBody(c)
 	if c.out != nil {
-		l.outputs.put(c.out) // closes any file still waiting to be sent
+		l.putOutput(c.out) // closes any file still waiting to be sent
 		c.out = nil
 	}
 	l.conns.Remove(c.fd)

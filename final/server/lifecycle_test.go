@@ -360,3 +360,40 @@ func TestTheClientsLastRequestEndsWithAPlainClose(t *testing.T) {
 		})
 	}
 }
+
+// A static file's response head and the start of its body leave in one
+// TCP segment: the head goes with MSG_MORE, so TCP_NODELAY does not push
+// it out alone before sendfile. The client's TCP_INFO counts the data
+// segments it received (tcp(7)): one, for a small file.
+func TestAFilesHeadAndBodyShareASegment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "small")
+	if err := os.WriteFile(path, make([]byte, 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	handler := HandlerFunc(func(w *ResponseWriter, r *Request) {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			w.Text(500, err.Error())
+			return
+		}
+		w.SendFile(fd, 0, 1000)
+	})
+	s := startServer(t, Config{Handler: handler})
+	c := dial(t, s)
+	io.WriteString(c, "GET /f HTTP/1.1\r\nHost: t\r\n\r\n")
+	if r := readReply(t, bufio.NewReader(c), "GET"); len(r.body) != 1000 {
+		t.Fatalf("%d bytes", len(r.body))
+	}
+	raw, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info *unix.TCPInfo
+	raw.Control(func(fd uintptr) { info, err = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Data_segs_in != 1 {
+		t.Fatalf("the response came in %d data segments, want 1 (head and file together)", info.Data_segs_in)
+	}
+}

@@ -37,7 +37,7 @@ type loop struct {
 	smalls     bufferPool      // smallSize buffers, for connections that wait mid-request
 	outputs    outputPool
 	parsers    freeList[*httpparse.Parser]
-	bodyBytes  int64 // bytes held in gathered request bodies, at most cfg.MaxBodyBuffer
+	heldBytes  int64 // bytes held for clients in gathered bodies and grown outputs; new bodies stop at cfg.MaxBodyBuffer
 
 	timers timers
 	now    int64 // monotonic nanoseconds, read once per wakeup

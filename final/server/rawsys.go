@@ -37,6 +37,17 @@ func rawWrite(fd int, b []byte) (int, error) {
 	return int(n), nil
 }
 
+// rawSendMore is send(2) with MSG_MORE (tcp(7)): "more data is coming",
+// so the kernel holds these bytes back to share a segment with what the
+// next call sends, as TCP_CORK would, for one call.
+func rawSendMore(fd int, b []byte) (int, error) {
+	n, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(bufPtr(b)), uintptr(len(b)), unix.MSG_MORE, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
 func bufPtr(b []byte) unsafe.Pointer {
 	if len(b) == 0 {
 		return nil

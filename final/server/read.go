@@ -121,8 +121,12 @@ var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 // MiB and send one byte must not make the server reserve 32 GB. A body that
 // arrives in one read stays where it is, in the input buffer, and is handed
 // to the handler without a copy. What the loop's connections hold in
-// gathered bodies is bounded by Config.MaxBodyBuffer; a body that would
-// pass it gets 503 and the connection is closed (the client may retry).
+// gathered bodies, and in outputs grown past a pooled buffer (an /echo of
+// a large body to a client that does not read it), is bounded by
+// Config.MaxBodyBuffer: a body that would pass it gets 503 and the
+// connection is closed (the client may retry). Outputs are never refused
+// (the response exists already), but they count, so that uploads cannot
+// keep making large responses no one reads.
 
 // addBody takes the next piece of the body; false means over the budget.
 func (l *loop) addBody(c *conn, piece []byte) bool {
@@ -155,6 +159,7 @@ func (l *loop) keepPartialBody(c *conn) bool {
 // growBody makes room for n more bytes in c.body: at least double, but
 // never past what the head declared, and only within the loop's budget.
 func (l *loop) growBody(c *conn, n int) bool {
+	// exercise 4.3 begin: grow the body buffer within the loop's budget
 	need := len(c.body) + n
 	if need <= cap(c.body) {
 		return true
@@ -164,19 +169,20 @@ func (l *loop) growBody(c *conn, n int) bool {
 		size = max(need, min(size, int(c.head.ContentLength)))
 	}
 	grow := int64(size - cap(c.body))
-	if l.bodyBytes+grow > l.cfg.MaxBodyBuffer {
+	if l.heldBytes+grow > l.cfg.MaxBodyBuffer {
 		return false
 	}
-	l.bodyBytes += grow
+	l.hold(grow)
 	grown := make([]byte, len(c.body), size)
 	copy(grown, c.body)
 	c.body = grown
 	return true
+	// exercise 4.3 end
 }
 
 // releaseBody lets go of a gathered body and returns its bytes to the budget.
 func (l *loop) releaseBody(c *conn) {
-	l.bodyBytes -= int64(cap(c.body))
+	l.hold(-int64(cap(c.body)))
 	c.body, c.bodyAt = nil, nil
 }
 
@@ -224,11 +230,27 @@ func (l *loop) queueResponse(c *conn, w *ResponseWriter, headOnly bool, ending c
 	var file fileSend
 	var hasFile bool
 	c.out.buf, file, hasFile = w.appendResponse(c.out.buf, l.clock.date, headOnly, ending != stayOpen, keepAliveFor10)
+	l.countOutput(c.out)
 	if hasFile {
 		file.at = len(c.out.buf)
 		c.out.files = append(c.out.files, file)
 	}
 	c.ending = ending
+}
+
+// hold adds n (which may be negative) to what the loop holds for clients.
+func (l *loop) hold(n int64) {
+	if n != 0 {
+		l.heldBytes += n
+		l.stats.held.v.Store(uint64(l.heldBytes))
+	}
+}
+
+// countOutput counts what an output holds past a pooled buffer.
+func (l *loop) countOutput(o *output) {
+	extra := int64(max(0, cap(o.buf)-readSize))
+	l.hold(extra - o.counted)
+	o.counted = extra
 }
 
 // queueBytes queues bytes the server writes itself (100 Continue).

@@ -232,7 +232,7 @@ func (w *ResponseWriter) appendResponse(out []byte, date []byte, headOnly, close
 // Status lines for the codes this server sends often, formatted once.
 var statusLines = func() map[int]string {
 	lines := map[int]string{}
-	for _, code := range []int{100, 200, 204, 301, 304, 400, 403, 404, 405, 408, 413, 414, 417, 431, 500, 501, 503, 505} {
+	for _, code := range []int{100, 200, 204, 206, 301, 304, 400, 403, 404, 405, 408, 412, 413, 414, 416, 417, 431, 500, 501, 503, 505} {
 		lines[code] = "HTTP/1.1 " + strconv.Itoa(code) + " " + statusText(code) + "\r\n"
 	}
 	return lines
@@ -263,6 +263,8 @@ func statusText(code int) string {
 		return "Created"
 	case 204:
 		return "No Content"
+	case 206:
+		return "Partial Content"
 	case 301:
 		return "Moved Permanently"
 	case 304:
@@ -275,6 +277,10 @@ func statusText(code int) string {
 		return "Method Not Allowed"
 	case 408:
 		return "Request Timeout"
+	case 412:
+		return "Precondition Failed"
+	case 416:
+		return "Range Not Satisfiable"
 	case 417:
 		return "Expectation Failed"
 	case 500:

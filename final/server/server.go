@@ -38,7 +38,7 @@ type Config struct {
 	Limits        httpparse.Limits
 	MaxConns      int   // connections open at once, over all loops; past it: 503
 	MaxOutput     int   // bytes of output one connection may have waiting before its requests wait too
-	MaxBodyBuffer int64 // bytes of request bodies one loop may hold while they arrive; past it: 503 (at least Limits.MaxBodyBytes)
+	MaxBodyBuffer int64 // bytes one loop may hold in request bodies (and large unsent responses) before new bodies get 503; at least Limits.MaxBodyBytes
 
 	IdleTimeout   time.Duration // keep-alive connection with no request under way
 	HeaderTimeout time.Duration // from the first byte of a request to the end of its head

@@ -20,6 +20,7 @@ type loopStats struct {
 	bytesIn, bytesOut                            counter
 	timeouts, stale, shed, rejected, errors      counter
 	outputWaits, panics                          counter
+	held                                         counter // a gauge: the loop's heldBytes
 }
 
 // LoopStats is a snapshot of one loop's counters, as /stats shows them.
@@ -46,6 +47,7 @@ type LoopStats struct {
 	RequestErrors uint64 `json:"request_errors"`
 	OutputWaits   uint64 `json:"output_waits"` // times a client's socket was full and the loop waited for EPOLLOUT
 	HandlerPanics uint64 `json:"handler_panics"`
+	HeldBytes     uint64 `json:"held_bytes"` // in request bodies and large unsent responses, now
 }
 
 func (l *loop) snapshot() LoopStats {
@@ -56,7 +58,7 @@ func (l *loop) snapshot() LoopStats {
 		EpollWakeups: l.poller.Waits.Load(),
 		Timeouts:     s.timeouts.load(), StaleEvents: s.stale.load(), Shed: s.shed.load(),
 		Rejected: s.rejected.load(), RequestErrors: s.errors.load(), OutputWaits: s.outputWaits.load(),
-		HandlerPanics: s.panics.load(),
+		HandlerPanics: s.panics.load(), HeldBytes: s.held.load(),
 	}
 	out.Syscalls.EpollWait = out.EpollWakeups
 	out.Syscalls.EpollCtl = s.epollCtls.load()
@@ -100,6 +102,7 @@ func Total(loops []LoopStats) LoopStats {
 		t.RequestErrors += l.RequestErrors
 		t.OutputWaits += l.OutputWaits
 		t.HandlerPanics += l.HandlerPanics
+		t.HeldBytes += l.HeldBytes
 	}
 	return t
 }

@@ -54,6 +54,7 @@ func (t *timeoutList) nameOrNone() string {
 
 // start (re)starts c's clock on this list, moving it to the back.
 func (t *timeoutList) start(c *conn, now int64) {
+	// exercise 4.1 begin: append c to the list, its deadline now plus the length
 	if c.timer != nil {
 		c.timer.remove(c)
 	}
@@ -68,9 +69,12 @@ func (t *timeoutList) start(c *conn, now int64) {
 		t.head = c
 	}
 	t.tail = c
+	// exercise 4.1 end
 }
 
+// remove takes c off the list, wherever it stands, in O(1).
 func (t *timeoutList) remove(c *conn) {
+	// exercise 4.1 begin: unlink c
 	if c.prev != nil {
 		c.prev.next = c.next
 	} else {
@@ -82,6 +86,7 @@ func (t *timeoutList) remove(c *conn) {
 		t.tail = c.prev
 	}
 	c.timer, c.prev, c.next = nil, nil, nil
+	// exercise 4.1 end
 }
 
 // timers are the loop's timeout lists, one per kind.

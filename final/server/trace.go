@@ -43,6 +43,13 @@ func traceIO(name string, fd int, b []byte, n int) string {
 	return fmt.Sprintf("%s(%d, %s, %d)", name, fd, sock.Quote(shown, 32), len(b))
 }
 
+func traceWrite(fd int, b []byte, n int, more bool) string {
+	if more {
+		return fmt.Sprintf("sendto(%d, %s, %d, MSG_MORE, NULL, 0)", fd, sock.Quote(b, 32), len(b))
+	}
+	return traceIO("write", fd, b, n)
+}
+
 func traceSendfile(fd, fileFD, n int) string {
 	return fmt.Sprintf("sendfile(%d, %d, ...)", fd, fileFD)
 }

@@ -16,8 +16,9 @@ import (
 // at its place in the stream.
 type output struct {
 	buf   []byte
-	sent  int        // bytes of buf already written
-	files []fileSend // in order; each belongs after buf[:at]
+	sent    int        // bytes of buf already written
+	files   []fileSend // in order; each belongs after buf[:at]
+	counted int64      // of buf's capacity past readSize, what l.heldBytes counts
 }
 
 type fileSend struct {
@@ -45,6 +46,13 @@ func (o *output) closeFiles() {
 
 type outputPool struct{ freeList[*output] }
 
+// putOutput gives an output back, and what it held to the loop's budget.
+func (l *loop) putOutput(o *output) {
+	l.hold(-o.counted)
+	o.counted = 0
+	l.outputs.put(o)
+}
+
 func (p *outputPool) get() *output {
 	if o, ok := p.take(); ok {
 		return o
@@ -65,6 +73,7 @@ func (p *outputPool) put(o *output) {
 // socket allows, and returns the state that leaves c in. It is the one
 // path from bytes in to bytes out, for every event.
 func (l *loop) advance(c *conn) state {
+	// exercise 4.2 begin: serve, write, and serve again what waited for room
 	quota := writeQuota // for this event, however many responses it writes
 	for {
 		waitsForOutput := l.process(c)
@@ -76,7 +85,7 @@ func (l *loop) advance(c *conn) state {
 			case err != nil:
 				return stateClosed // EPIPE, ECONNRESET: no one left to answer
 			}
-			l.outputs.put(c.out)
+			l.putOutput(c.out)
 			c.out = nil
 		}
 		// All written. If requests waited behind the output, serve them
@@ -86,6 +95,7 @@ func (l *loop) advance(c *conn) state {
 			return l.afterOutput(c)
 		}
 	}
+	// exercise 4.2 end
 }
 
 // afterOutput picks the state of a connection whose output is all out.
@@ -151,6 +161,7 @@ const writeQuota = 256 << 10
 // ended the connection (EPIPE: the client closed; ECONNRESET: it reset; Go
 // turns the SIGPIPE that would otherwise kill us into EPIPE).
 func (l *loop) writeOut(c *conn, quota *int) error {
+	// exercise 4.2 begin: write the batch, and its files, within the quota
 	o := c.out
 	for {
 		limit := len(o.buf)
@@ -162,7 +173,12 @@ func (l *loop) writeOut(c *conn, quota *int) error {
 				return errYield
 			}
 			end := min(limit, o.sent+*quota)
-			n, err := l.write(c.fd, o.buf[o.sent:end])
+			// A file follows these bytes (its response's head, and any
+			// responses before it): MSG_MORE lets the head and the start
+			// of the file leave in one segment, where TCP_NODELAY would
+			// send the head alone (nginx's tcp_nopush does the same).
+			more := end == limit && len(o.files) > 0 && o.files[0].remaining > 0
+			n, err := l.write(c.fd, o.buf[o.sent:end], more)
 			if err != nil {
 				return err
 			}
@@ -197,14 +213,21 @@ func (l *loop) writeOut(c *conn, quota *int) error {
 		l.closeFD(f.fd)
 		o.files = o.files[1:]
 	}
+	// exercise 4.2 end
 }
 
-func (l *loop) write(fd int, b []byte) (int, error) {
+func (l *loop) write(fd int, b []byte, more bool) (int, error) {
 	for {
-		n, err := rawWrite(fd, b)
+		var n int
+		var err error
+		if more {
+			n, err = rawSendMore(fd, b)
+		} else {
+			n, err = rawWrite(fd, b)
+		}
 		l.stats.writes.inc()
 		if l.trace.On() {
-			l.trace.Call(traceIO("write", fd, b, n), n, err)
+			l.trace.Call(traceWrite(fd, b, n, more), n, err)
 		}
 		if err == unix.EINTR {
 			continue
