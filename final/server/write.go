@@ -15,7 +15,7 @@ import (
 // sends them all, and the file one of them may carry, sent with sendfile(2)
 // at its place in the stream.
 type output struct {
-	buf   []byte
+	buf     []byte
 	sent    int        // bytes of buf already written
 	files   []fileSend // in order; each belongs after buf[:at]
 	counted int64      // of buf's capacity past readSize, what l.heldBytes counts
