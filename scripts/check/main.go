@@ -51,8 +51,9 @@ by stage: 1 socket, 2 epoll, 3 parse, 4 final, 5 hardening (notes/01 to
 With -- CMD ARGS..., the tester starts the server itself: {port} in ARGS
 becomes a free port on 127.0.0.1, {root} a directory of files it asks for
 under /static/. Stage 4 needs {root}; stage 5 needs CMD, -header-timeout
-and -idle-timeout (the values the server was started with). A "go run"
-CMD is built first, so that signals and limits reach the server itself.
+and -idle-timeout (the values the server was started with). CMD should be
+the server itself, or exec it: stage 5 signals it and reads its exit
+status. A "go run" CMD is built first, for that very reason.
 
 Exit status: 0 every check passed, 1 one failed, 2 usage error or no server.
 

@@ -171,14 +171,6 @@ func lengthAndChunked(r *run) result {
 	return r.refusal(c, resp, err, true, 400).expectingIfEmpty(expect)
 }
 
-// expectingIfEmpty fills in what was expected, if the judge did not.
-func (r result) expectingIfEmpty(s string) result {
-	if !r.pass && r.expected == "" {
-		r.expected = s
-	}
-	return r
-}
-
 func twoLengths(r *run) result {
 	req := append(r.request("POST", "/echo", "Content-Type: text/plain", "Content-Length: 5", "Content-Length: 12"), "hellohello!!"...)
 	c, resp, err := r.roundTrip("client", "POST", req)

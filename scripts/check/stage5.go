@@ -187,14 +187,6 @@ func sigterm(r *run) result {
 	return passf("the request in flight answered; exit status 0")
 }
 
-// more adds the last lines a server printed to a failure.
-func (r result) more(srv *server) result {
-	if lines := srv.out.lines(8); len(lines) > 0 {
-		r.extra = append([]string{"server's last output (" + srv.status() + "):"}, lines...)
-	}
-	return r
-}
-
 const (
 	floodLimit = 64  // descriptors, soft and hard, as scripts/final-emfile.sh
 	floodConns = 200 // connections, far past the limit
