@@ -6,7 +6,9 @@
 # It checks formatting, vets and race-tests every module in go.work, builds
 # each module alone (GOWORK=off) and for another OS (to see the "needs
 # Linux" message), checks that no non-test code imports net, fuzzes the
-# parser briefly, runs the examples in notes/, runs every demo script in
+# parser briefly, generates the skeleton of every step (scripts/exercise.sh)
+# and checks that each exercise's test fails while it is a stub and passes
+# once written, runs the examples in notes/, runs every demo script in
 # --quick mode (each line of their output within 100 columns), and builds
 # the course's container where a container engine runs. Then it runs the
 # tests again with the oldest Go the README promises
@@ -160,6 +162,10 @@ step "tools" in_module scripts bash -c 'GOWORK=off go vet ./... && GOWORK=off go
 if [ -d step3-parse/httpparse ]; then
 	step fuzz fuzz_parser
 fi
+# The skeletons a learner completes (scripts/exercise.sh): each builds,
+# and each exercise's check fails as a stub, naming the exercise, then
+# passes once it is written, the steps side by side (about two minutes).
+step exercises in_module scripts env GOWORK=off go run ./exercise -root .. -verify
 step notes in_module scripts env GOWORK=off go run ./notescheck
 # The stage tester against the course's own servers: step 1 passes stage 1
 # and fails stage 2 where note 1 says it must (a slow client stops it);
@@ -172,7 +178,7 @@ step stages:final stage_tester stages-final 0 '' -stage 5 -header-timeout 2s -id
 	go run ./final -addr '127.0.0.1:{port}' -root '{root}' -quiet -header-timeout 2s -idle-timeout 3s
 for script in scripts/*.sh; do
 	case $(basename "$script") in
-	lib.sh | test.sh | wait-ready.sh | test-min-go.sh | test-arm64.sh) continue ;; # helpers, not demos
+	lib.sh | test.sh | wait-ready.sh | test-min-go.sh | test-arm64.sh | exercise.sh) continue ;; # helpers, not demos
 	esac
 	step "scripts:$(basename "$script")" run_script "$script"
 done

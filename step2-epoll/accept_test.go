@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -52,7 +53,8 @@ func TestEveryWaitingClientIsAccepted(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			servertest.WaitUntil(t, "every client accepted", func() bool { return s.counters.accepts.Load() == senders*each })
+			servertest.WaitUntil(t, fmt.Sprintf("all %d clients accepted (in edge mode, only accept4 until EAGAIN takes them all)", senders*each),
+				func() bool { return s.counters.accepts.Load() == senders*each })
 			if open := s.counters.open.Load(); open != senders*each {
 				t.Fatalf("%d connections open, want %d: each accepted client is kept and watched", open, senders*each)
 			}
