@@ -77,6 +77,25 @@ func TestEachDefectFailsItsCheck(t *testing.T) {
 		says   string // a regexp its FAIL line must match
 		also   []string
 	}{
+		{"no_content_length", "1", "stage1.whole_request", `200, but without Content-Length`,
+			[]string{"stage1.split_request", "stage1.byte_at_a_time", "stage1.empty_connection", "stage1.closed_mid_request", "stage1.oversized_head"}},
+		{"bare_lf", "1", "stage1.whole_request", `a line of the head ends with a bare LF`,
+			[]string{"stage1.split_request", "stage1.byte_at_a_time", "stage1.empty_connection", "stage1.closed_mid_request", "stage1.oversized_head"}},
+		{"die_mid_request", "1", "stage1.closed_mid_request", `the server ended \(exit status 3\); after a client that closed in the middle`, nil},
+		{"max_50", "2", "stage2.many_clients", `\d+ of 200 answered; client \d+: the server closed the connection without a response`, nil},
+		{"small_head_limit", "2", "stage2.large_head", `a 6140-byte head: status 431`, nil},
+		{"skip_body", "2", "stage2.large_body", `large_body +(after the 256 KiB body|sending the body)`, nil},
+		{"echo_no_type", "3", "stage3.echo_length", `Content-Type: "application/octet-stream"`, nil},
+		{"no_chunked", "3", "stage3.echo_chunked", `the server answered "HTTP/1.1 501`,
+			[]string{"stage3.bad_chunk_size", "stage3.chunk_size_overflow"}},
+		{"first_length", "3", "stage3.two_lengths", `status 200, echoing "hello"`, nil},
+		{"plus_length", "3", "stage3.bad_length", `status 200, echoing "hello"`, nil},
+		{"trim_name", "3", "stage3.space_before_colon", `status 200, echoing "hello"`, nil},
+		{"host_optional", "3", "stage3.missing_host", `status 200`, nil},
+		{"no_head_limit", "3", "stage3.long_request_line", `status 404`, nil},
+		{"plaintext_html", "4", "stage4.plaintext", `Content-Type: "text/html"`, nil},
+		{"always_200", "4", "stage4.not_found", `status 200`, nil},
+		{"octet_stream", "4", "stage4.static_files", `/static/hello.txt: Content-Type "application/octet-stream"`, nil},
 		{"read_once", "1", "stage1.split_request", `the server answered "HTTP/1.1 200 OK" after 8 of the request's \d+ bytes, before it was complete`,
 			[]string{"stage1.byte_at_a_time", "stage1.oversized_head"}},
 		{"die_on_early_close", "1", "stage1.empty_connection", `the server ended \(exit status 3\); after a client that closed without a byte`,
@@ -98,7 +117,7 @@ func TestEachDefectFailsItsCheck(t *testing.T) {
 		{"chunked_wins", "3", "", "", nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.defect, func(t *testing.T) {
+		t.Run(tt.defect+"/stage"+tt.stage, func(t *testing.T) {
 			t.Parallel()
 			args := append([]string{"-only", tt.stage}, testServerCmd(tt.defect)...)
 			out, code := runCheck(t, args...)

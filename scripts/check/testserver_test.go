@@ -27,16 +27,31 @@ import (
 //
 // Defects:
 //
+//	no_content_length    answers without Content-Length, ending the body with the close
+//	bare_lf              ends the lines of its responses with LF alone
 //	read_once            one read, whatever it got, is the request
-//	one_at_a_time        serves connections one after the other
 //	die_on_early_close   exits when a client closes before its request is complete
+//	die_mid_request      exits when a client closes halfway through a request
 //	no_head_limit        waits for the end of a head however long it grows
+//	max_50               drops connections past the fiftieth open one
+//	one_at_a_time        serves connections one after the other
 //	no_keep_alive        closes after every response
+//	small_head_limit     takes heads of 4 KiB at most
+//	skip_body            leaves a Content-Length body unread
+//	echo_no_type         echoes with Content-Type: text/plain whatever came
+//	no_chunked           answers 501 to Transfer-Encoding: chunked
 //	length_over_chunked  frames by Content-Length when Transfer-Encoding is there too
+//	first_length         takes the first of two Content-Length fields
+//	plus_length          reads Content-Length with strconv.Atoi, which takes "+5"
 //	lax_chunk_size       reads a chunk size like strtoul: digits until a non-digit, wrapping
+//	trim_name            trims whitespace between a field name and its colon
+//	host_optional        takes an HTTP/1.1 request without Host
+//	plaintext_html       serves /plaintext as text/html
 //	drop_pipelined       forgets what followed a request in the same read
 //	head_body            sends a body after HEAD
+//	always_200           answers 200 to any path
 //	no_405               answers 404 for a known path and a wrong method
+//	octet_stream         serves every static file as application/octet-stream
 //	traversal            opens root + "/" + the decoded path
 //	no_header_timeout    lets a head take as long as it likes
 //	no_idle_timeout      keeps idle connections for ever
@@ -108,6 +123,10 @@ func (s *testServer) acceptLoop() {
 			time.Sleep(50 * time.Millisecond) // EMFILE: wait for a descriptor to free up
 			continue
 		}
+		if s.has("max_50") && s.open() >= 50 {
+			c.Close()
+			continue
+		}
 		if s.has("one_at_a_time") {
 			s.serve(c)
 			continue
@@ -146,6 +165,12 @@ func (s *testServer) die(code int) {
 		c.Close()
 	}
 	os.Exit(code)
+}
+
+func (s *testServer) open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
 }
 
 func (s *testServer) isDraining() bool {
@@ -229,7 +254,7 @@ func (s *testServer) serve(c net.Conn) {
 			}
 		}
 		if s.has("read_once") {
-			tsWrite(c, 200, []string{"Content-Type: text/plain", "Connection: close"}, []byte("hello\n"), false)
+			s.write(c, 200, []string{"Content-Type: text/plain", "Connection: close"}, []byte("hello\n"), false)
 			return
 		}
 		if !s.serveOne(tc) {
@@ -248,25 +273,30 @@ func (s *testServer) serveOne(tc *tsConn) bool {
 	if s.has("no_header_timeout") {
 		deadline = time.Time{}
 	}
+	maxHead := tsMaxHead
+	switch {
+	case s.has("small_head_limit"):
+		maxHead = 4 << 10
+	case s.has("no_head_limit"):
+		maxHead = 1 << 30
+	}
 	headEnd := -1
 	for headEnd < 0 {
-		if i := bytes.Index(tc.buf, []byte("\r\n\r\n")); i >= 0 {
+		if i := bytes.Index(tc.buf, []byte("\r\n\r\n")); i >= 0 && i+4 <= maxHead {
 			headEnd = i + 4
 			break
 		}
-		if !s.has("no_head_limit") {
-			if bytes.IndexByte(tc.buf, '\n') < 0 && len(tc.buf) > tsMaxLine {
-				return s.refuse(tc, 414)
-			}
-			if len(tc.buf) > tsMaxHead {
-				return s.refuse(tc, 431)
-			}
+		if len(tc.buf) > maxHead {
+			return s.refuse(tc, 431)
+		}
+		if bytes.IndexByte(tc.buf, '\n') < 0 && len(tc.buf) > tsMaxLine && !s.has("no_head_limit") {
+			return s.refuse(tc, 414)
 		}
 		if err := tc.more(deadline); err != nil {
 			if isTimeout(err) {
 				return s.refuse(tc, 408)
 			}
-			if s.has("die_on_early_close") {
+			if s.has("die_on_early_close") || s.has("die_mid_request") {
 				s.die(3)
 			}
 			return false
@@ -281,14 +311,14 @@ func (s *testServer) serveOne(tc *tsConn) bool {
 		return s.refuse(tc, status)
 	}
 	tc.buf = tc.buf[used:]
-	keep := req.keepAlive && !s.has("no_keep_alive") && !s.isDraining() && !req.closeAfter
+	keep := req.keepAlive && !s.has("no_keep_alive") && !s.has("no_content_length") && !s.isDraining() && !req.closeAfter
 	code, fields, out := s.route(req, body)
 	if !keep {
 		fields = append(fields, "Connection: close")
 	} else if req.version == "HTTP/1.0" {
 		fields = append(fields, "Connection: keep-alive")
 	}
-	if tsWrite(tc.c, code, fields, out, req.method == "HEAD" && !s.has("head_body")) != nil {
+	if s.write(tc.c, code, fields, out, req.method == "HEAD" && !s.has("head_body")) != nil {
 		return false
 	}
 	if !keep {
@@ -305,7 +335,7 @@ func isTimeout(err error) bool {
 // refuse answers an error and closes: after it, where the next request
 // would begin is unknown.
 func (s *testServer) refuse(tc *tsConn, status int) bool {
-	tsWrite(tc.c, status, []string{"Content-Type: text/plain", "Connection: close"}, []byte(tsReason(status)+"\n"), false)
+	s.write(tc.c, status, []string{"Content-Type: text/plain", "Connection: close"}, []byte(tsReason(status)+"\n"), false)
 	gentleClose(tc.c)
 	return false
 }
@@ -359,12 +389,15 @@ func (s *testServer) parseHead(head []byte) (*tsRequest, int) {
 			continue
 		}
 		name, value, ok := strings.Cut(line, ":")
+		if s.has("trim_name") {
+			name = strings.TrimRight(name, " \t")
+		}
 		if !ok || !tsToken(name) {
 			return nil, 400
 		}
 		req.fields = append(req.fields, [2]string{name, strings.Trim(value, " \t")})
 	}
-	if req.version == "HTTP/1.1" && len(req.header("Host")) != 1 {
+	if req.version == "HTTP/1.1" && len(req.header("Host")) != 1 && !s.has("host_optional") {
 		return nil, 400
 	}
 	for _, c := range req.header("Connection") {
@@ -393,6 +426,9 @@ func (s *testServer) framing(req *tsRequest) int {
 			return 400
 		}
 	}
+	if len(te) > 0 && s.has("no_chunked") {
+		return 501
+	}
 	if len(te) > 0 {
 		if len(te) > 1 || !strings.EqualFold(te[0], "chunked") || req.version == "HTTP/1.0" {
 			return 400
@@ -400,10 +436,19 @@ func (s *testServer) framing(req *tsRequest) int {
 		req.chunked = true
 		return 0
 	}
+	if len(cl) > 1 && s.has("first_length") {
+		cl = cl[:1]
+	}
 	if len(cl) > 1 {
 		return 400
 	}
-	if len(cl) == 1 {
+	if len(cl) == 1 && s.has("plus_length") {
+		n, err := strconv.Atoi(cl[0])
+		if err != nil || n < 0 {
+			return 400
+		}
+		req.length = n
+	} else if len(cl) == 1 {
 		if cl[0] == "" || len(cl[0]) > 15 || strings.Trim(cl[0], "0123456789") != "" {
 			return 400
 		}
@@ -418,6 +463,9 @@ func (s *testServer) framing(req *tsRequest) int {
 // readBody returns the body and where the request ends in tc.buf.
 func (s *testServer) readBody(tc *tsConn, start int, req *tsRequest) ([]byte, int, int) {
 	deadline := time.Now().Add(10 * time.Second)
+	if !req.chunked && s.has("skip_body") {
+		return nil, start, 0
+	}
 	for {
 		if !req.chunked && len(tc.buf)-start >= req.length {
 			return tc.buf[start : start+req.length], start + req.length, 0
@@ -516,11 +564,13 @@ func (s *testServer) route(req *tsRequest, body []byte) (int, []string, []byte) 
 	switch {
 	case path == "/" && get:
 		return 200, []string{"Content-Type: text/html"}, []byte("<p>the tester's test server</p>\n")
+	case path == "/plaintext" && get && s.has("plaintext_html"):
+		return 200, []string{"Content-Type: text/html"}, []byte("Hello, World!")
 	case path == "/plaintext" && get:
 		return 200, []string{"Content-Type: text/plain; charset=utf-8"}, []byte("Hello, World!")
 	case path == "/echo" && req.method == "POST":
 		ct := "application/octet-stream"
-		if v := req.header("Content-Type"); len(v) == 1 {
+		if v := req.header("Content-Type"); len(v) == 1 && !s.has("echo_no_type") {
 			ct = v[0]
 		}
 		return 200, []string{"Content-Type: " + ct}, body
@@ -532,6 +582,8 @@ func (s *testServer) route(req *tsRequest, body []byte) (int, []string, []byte) 
 		return s.static(path[len("/static/"):])
 	case strings.HasPrefix(path, "/static/"):
 		return allow("GET, HEAD")
+	case s.has("always_200"):
+		return 200, []string{"Content-Type: text/plain"}, []byte("ok\n")
 	}
 	return 404, []string{"Content-Type: text/plain"}, []byte("not found\n")
 }
@@ -566,7 +618,7 @@ func (s *testServer) static(raw string) (int, []string, []byte) {
 	}
 	types := map[string]string{".txt": "text/plain", ".html": "text/html", ".css": "text/css", ".json": "application/json"}
 	ct, ok := types[filepath.Ext(name)]
-	if !ok {
+	if !ok || s.has("octet_stream") {
 		ct = "application/octet-stream"
 	}
 	return 200, []string{"Content-Type: " + ct}, b
@@ -592,13 +644,20 @@ func tsUnescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-func tsWrite(c net.Conn, status int, fields []string, body []byte, headOnly bool) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, tsReason(status))
-	for _, f := range fields {
-		b.WriteString(f + "\r\n")
+func (s *testServer) write(c net.Conn, status int, fields []string, body []byte, headOnly bool) error {
+	eol := "\r\n"
+	if s.has("bare_lf") {
+		eol = "\n"
 	}
-	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s%s", status, tsReason(status), eol)
+	for _, f := range fields {
+		b.WriteString(f + eol)
+	}
+	if !s.has("no_content_length") {
+		fmt.Fprintf(&b, "Content-Length: %d%s", len(body), eol)
+	}
+	b.WriteString(eol)
 	if !headOnly {
 		b.Write(body)
 	}
