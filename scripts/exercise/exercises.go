@@ -43,7 +43,7 @@ var exercises = []exercise{
 		"One report on the listener may stand for several connections: accept until EAGAIN, add each to the table and to epoll."},
 	{"2.2", "the edge-triggered drain", "step2-epoll", "notes/02-epoll.md#level-or-edge", ".", "TestRequestLargerThanTheBuffer",
 		"Read into c.in and answer; with -drain, read again until EAGAIN, for edge mode reports new bytes only once. Then flush."},
-	{"2.3", "waiting for room: EPOLLOUT", "step2-epoll", "notes/02-epoll.md#when-the-client-does-not-read-eagain-on-write-and-epollout", ".",
+	{"2.3", "waiting for room, EPOLLOUT", "step2-epoll", "notes/02-epoll.md#when-the-client-does-not-read-eagain-on-write-and-epollout", ".",
 		"TestClientThatDoesNotReadIsHeldBack|TestPipelinedBatchLargerThanTheOutputCapIsAllAnswered",
 		"A full socket: watch EPOLLOUT instead of EPOLLIN. On EPOLLOUT, write the rest; once drained, watch EPOLLIN again and answer what waited."},
 

@@ -48,7 +48,7 @@ func main() {
 	}
 	switch {
 	case *list:
-		err = listExercises(args)
+		err = listExercises(*root, args)
 	case *verifyFlag:
 		var chosen []string
 		chosen, err = stepsNamed(args)
@@ -160,16 +160,22 @@ func skeleton(root, name, dir, only string, solution bool) error {
 	return nil
 }
 
-// listExercises prints the exercises of the steps named, or of all.
-func listExercises(names []string) error {
+// listExercises prints the exercises of the steps named, or of all: what
+// each asks for, the functions it takes out, its note and its check.
+func listExercises(root string, names []string) error {
 	chosen, err := stepsNamed(names)
 	if err != nil {
 		return err
 	}
 	for _, step := range chosen {
+		where, err := locate(root, step)
+		if err != nil {
+			return err
+		}
 		fmt.Printf("%s:\n", step)
 		for _, e := range exercisesOf(step) {
-			fmt.Printf("  %s %s\n      %s\n      check: %s\n", e.id, e.title, e.note, e.command())
+			fmt.Printf("  %s %s: %s\n", e.id, e.title, strings.Join(where[e.id], "; "))
+			fmt.Printf("      taught in %s\n      check: %s\n", e.note, e.command())
 		}
 	}
 	return nil
