@@ -45,10 +45,13 @@ import (
 //	plus_length          reads Content-Length with strconv.Atoi, which takes "+5"
 //	lax_chunk_size       reads a chunk size like strtoul: digits until a non-digit, wrapping
 //	trim_name            trims whitespace between a field name and its colon
+//	fold_as_field        takes a folded line for a field of its own, and
+//	                     Transfer-Encoding over Content-Length
 //	host_optional        takes an HTTP/1.1 request without Host
 //	plaintext_html       serves /plaintext as text/html
 //	drop_pipelined       forgets what followed a request in the same read
 //	head_body            sends a body after HEAD
+//	keep_alive_lie       says keep-alive to HTTP/1.0, then closes
 //	always_200           answers 200 to any path
 //	no_405               answers 404 for a known path and a wrong method
 //	octet_stream         serves every static file as application/octet-stream
@@ -317,6 +320,7 @@ func (s *testServer) serveOne(tc *tsConn) bool {
 		fields = append(fields, "Connection: close")
 	} else if req.version == "HTTP/1.0" {
 		fields = append(fields, "Connection: keep-alive")
+		keep = !s.has("keep_alive_lie")
 	}
 	if s.write(tc.c, code, fields, out, req.method == "HEAD" && !s.has("head_body")) != nil {
 		return false
@@ -381,6 +385,9 @@ func (s *testServer) parseHead(head []byte) (*tsRequest, int) {
 		return nil, 505
 	}
 	for _, line := range lines[1:] {
+		if (line[0] == ' ' || line[0] == '\t') && s.has("fold_as_field") {
+			line = strings.TrimLeft(line, " \t")
+		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if !s.has("unfold") || len(req.fields) == 0 {
 				return nil, 400 // obs-fold: RFC 9112 §5.2 lets us refuse it
@@ -420,7 +427,7 @@ func (s *testServer) framing(req *tsRequest) int {
 		switch {
 		case s.has("length_over_chunked"):
 			te = nil
-		case s.has("chunked_wins"):
+		case s.has("chunked_wins"), s.has("fold_as_field"):
 			cl, req.closeAfter = nil, true
 		default:
 			return 400
