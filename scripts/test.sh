@@ -166,7 +166,21 @@ fi
 # and each exercise's check fails as a stub, naming the exercise, then
 # passes once it is written, the steps side by side (about two minutes).
 step exercises in_module scripts env GOWORK=off go run ./exercise -root .. -verify
-step notes in_module scripts env GOWORK=off go run ./notescheck
+# notes_check runs the notes' examples. Their traces show the descriptor
+# numbers of Go 1.23 and later, whose runtime wakes its own epoll instance
+# through an eventfd; Go 1.22's runtime uses a pipe, one descriptor more,
+# and every number after it comes out one higher. Under Go 1.22 the step
+# says so and is skipped, not failed (README.md, Prerequisites).
+notes_check() {
+	local minor
+	minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+	if [ -n "$minor" ] && [ "$minor" -lt 23 ]; then
+		echo "notes: skipped with $(go env GOVERSION): the notes show the descriptor numbers of Go 1.23 and later"
+		return 77
+	fi
+	in_module scripts env GOWORK=off go run ./notescheck
+}
+step notes notes_check
 # The stage tester against the course's own servers: step 1 passes stage 1
 # and fails stage 2 where note 1 says it must (a slow client stops it);
 # step 2 passes stages 1 and 2; final passes all five.
