@@ -36,12 +36,13 @@ var isValueChar = func() [256]bool {
 // control, so never a bare LF.
 var isChunkExtChar = isValueChar
 
-// isHostChar: what a Host value may contain (RFC 9110 §7.2: uri-host and
-// port): unreserved and sub-delims characters, ':' before the port, and
-// brackets around an IPv6 literal. Not '@', '/', '?', '#' or space. RFC 3986
-// also allows percent-escapes in a host name; no real client sends them, and
-// refusing them closes one more way to hide a byte (%00) from a check.
-var isHostChar = classOf("-._~!$&'()*+,;=:[]", true)
+// isRegNameChar: what a host name may contain (RFC 9110 §7.2, uri-host;
+// RFC 3986 §3.2.2, reg-name): unreserved and sub-delims characters. Not
+// ':' (the port follows it), not the brackets of an IPv6 literal (checked
+// apart), not '@', '/', '?', '#' or space. RFC 3986 also allows
+// percent-escapes in a host name; no real client sends them, and refusing
+// them closes one more way to hide a byte (%00) from a check.
+var isRegNameChar = classOf("-._~!$&'()*+,;=", true)
 
 // hexValue maps a hex digit to its value, and anything else to -1.
 var hexValue = func() [256]int8 {
@@ -112,4 +113,14 @@ func trimOWS(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// allTchars reports whether the eight bytes of b are all tchars: eight
+// table look-ups with no loop around them, so the compiler checks the
+// bounds once, and most names (Accept-Encoding, User-Agent) pass eight
+// bytes at a time.
+func allTchars(b []byte) bool {
+	b = b[:8]
+	return isTchar[b[0]] && isTchar[b[1]] && isTchar[b[2]] && isTchar[b[3]] &&
+		isTchar[b[4]] && isTchar[b[5]] && isTchar[b[6]] && isTchar[b[7]]
 }

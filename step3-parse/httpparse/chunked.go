@@ -14,8 +14,6 @@ package httpparse
 // line ends inside a body is exactly how a second request gets smuggled.
 func (p *Parser) parseBody(b []byte) (Step, error) {
 	switch p.state {
-	case StateComplete:
-		return p.finish(0)
 	case StateBodyLength:
 		if len(b) == 0 {
 			return Step{Kind: NeedMore}, nil
@@ -47,19 +45,19 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 				// math.MaxInt64 (see appendDigit).
 				left, ok := appendDigit(p.left, 16, int64(v), p.Limits.MaxBodyBytes-p.bodySeen)
 				if !ok {
-					return p.fail(413, "body larger than the limit", at)
+					return Step{}, p.fail(413, "body larger than the limit", at)
 				}
 				// Leading zeros change nothing, so they are bounded apart:
 				// 16 hex digits hold any int64.
 				if p.digits++; p.digits > maxChunkSizeDigits {
-					return p.fail(400, "chunk size too long", at)
+					return Step{}, p.fail(400, "chunk size too long", at)
 				}
 				p.left = left
 				i++
 				continue
 			}
 			if p.digits == 0 {
-				return p.fail(400, "a chunk must begin with its size in hex", at)
+				return Step{}, p.fail(400, "a chunk must begin with its size in hex", at)
 			}
 			switch c {
 			case '\r':
@@ -68,7 +66,7 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 				p.extLen, p.extSemi = 0, c == ';'
 				p.to(StateChunkExt, at)
 			default:
-				return p.fail(400, "invalid byte after a chunk size", at)
+				return Step{}, p.fail(400, "invalid byte after a chunk size", at)
 			}
 			i++
 			// exercise 3.3 end
@@ -80,23 +78,23 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 			switch {
 			case c == '\r':
 				if !p.extSemi {
-					return p.fail(400, "a chunk extension must begin with ';'", at)
+					return Step{}, p.fail(400, "a chunk extension must begin with ';'", at)
 				}
 				p.to(StateChunkSizeLF, at)
 			case c == ';':
 				p.extSemi = true
 			case c == ' ' || c == '\t':
 			case !p.extSemi || !isChunkExtChar[c]:
-				return p.fail(400, "invalid byte in a chunk extension", at)
+				return Step{}, p.fail(400, "invalid byte in a chunk extension", at)
 			}
 			if p.extLen++; p.extLen > p.Limits.MaxChunkExt {
-				return p.fail(400, "chunk extension too long", at)
+				return Step{}, p.fail(400, "chunk extension too long", at)
 			}
 			i++
 
 		case StateChunkSizeLF:
 			if c != '\n' {
-				return p.fail(400, "CR without LF after a chunk size", at)
+				return Step{}, p.fail(400, "CR without LF after a chunk size", at)
 			}
 			i++
 			if p.left == 0 {
@@ -117,14 +115,14 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 
 		case StateChunkDataCR:
 			if c != '\r' {
-				return p.fail(400, "chunk data longer than its size, or no CRLF after it", at)
+				return Step{}, p.fail(400, "chunk data longer than its size, or no CRLF after it", at)
 			}
 			p.to(StateChunkDataLF, at)
 			i++
 
 		case StateChunkDataLF:
 			if c != '\n' {
-				return p.fail(400, "CR without LF after chunk data", at)
+				return Step{}, p.fail(400, "CR without LF after chunk data", at)
 			}
 			p.digits, p.left = 0, 0
 			p.to(StateChunkSize, at)
@@ -132,16 +130,17 @@ func (p *Parser) parseChunked(b []byte) (Step, error) {
 
 		default: // the trailer section
 			if p.trailer++; p.trailer > p.Limits.MaxTrailerBytes {
-				return p.fail(431, "trailer section larger than the limit", at)
+				return Step{}, p.fail(431, "trailer section larger than the limit", at)
 			}
 			end, status, reason := p.trailerByte(c, at)
 			if status != 0 {
-				return p.fail(status, reason, at)
+				return Step{}, p.fail(status, reason, at)
 			}
 			i++
 			if end {
 				p.to(StateComplete, at)
-				return p.finish(i)
+				p.finish(i)
+				return Step{Kind: Done, Consumed: i}, nil
 			}
 		}
 	}

@@ -37,8 +37,8 @@ func StatusText(status int) string {
 
 // fail records an error in the parser itself, so that reporting one does not
 // allocate; the parser stays failed until Reset.
-func (p *Parser) fail(status int, reason string, offset int) (Step, error) {
+func (p *Parser) fail(status int, reason string, offset int) error {
 	p.err = Error{Status: status, Reason: reason, Offset: offset}
 	p.failed = true
-	return Step{}, &p.err
+	return &p.err
 }

@@ -22,10 +22,17 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 		codingsAt    int // where the first Transfer-Encoding field begins
 	)
 	for i := range r.Headers {
-		name, value := r.Headers[i].Name, r.Headers[i].Value
-		at := int(p.fields[i].valueStart)
-		switch {
-		case equalFold(name, "Host"):
+		// Most fields are none of those below: one look-up by the length of
+		// the name passes them over, with no call (in Go, a call inside a
+		// loop makes the loop save and reload its variables around it).
+		name := r.Headers[i].Name
+		known := knownFields[min(len(name), len(knownFields)-1)]
+		if known.kind == fieldOther || !equalFold(name, known.name) {
+			continue
+		}
+		value, at := r.Headers[i].Value, int(p.fields[i].valueStart)
+		switch known.kind {
+		case fieldHost:
 			if hosts++; hosts > 1 {
 				return 400, "more than one Host field", int(p.fields[i].nameStart)
 			}
@@ -35,7 +42,7 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 			r.Host = value
 			r.hasHost = true
 
-		case equalFold(name, "Content-Length"):
+		case fieldContentLength:
 			if lengths++; lengths > 1 {
 				// RFC 9110 §8.6 would allow identical repeats; any repeat is
 				// refused here, because "5, 5" is a favourite disguise.
@@ -47,7 +54,7 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 			}
 			r.ContentLength = n
 
-		case equalFold(name, "Transfer-Encoding"):
+		case fieldTransferEncoding:
 			if codings == 0 {
 				codingsAt = int(p.fields[i].nameStart)
 			}
@@ -77,7 +84,7 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 				return 400, "empty Transfer-Encoding", at
 			}
 
-		case equalFold(name, "Connection"):
+		case fieldConnection:
 			eachListElement(value, func(token []byte, _ int) (int, string, int) {
 				switch {
 				case equalFold(token, "close"):
@@ -91,7 +98,7 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 			})
 			r.connectionSeen = true
 
-		case equalFold(name, "Expect"):
+		case fieldExpect:
 			// RFC 9110 §10.1.1: an HTTP/1.0 client cannot have meant it.
 			if r.Minor == 0 {
 				continue
@@ -102,7 +109,7 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 				r.Expect = ExpectUnknown
 			}
 
-		case equalFold(name, "Upgrade"):
+		case fieldUpgrade:
 			r.Upgrade = value
 		}
 	}
@@ -138,6 +145,38 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 	}
 	return 0, "", 0
 }
+
+// The fields interpret acts on. Every other field is passed on untouched.
+type knownField uint8
+
+const (
+	fieldOther knownField = iota
+	fieldHost
+	fieldContentLength
+	fieldTransferEncoding
+	fieldConnection
+	fieldExpect
+	fieldUpgrade
+)
+
+// knownFields holds, at the index of each length, the known field name of
+// that length (no two have the same). Any other length finds fieldOther.
+var knownFields = func() (t [len("Transfer-Encoding") + 1]struct {
+	name string
+	kind knownField
+}) {
+	for kind, name := range map[knownField]string{
+		fieldHost:             "Host",
+		fieldContentLength:    "Content-Length",
+		fieldTransferEncoding: "Transfer-Encoding",
+		fieldConnection:       "Connection",
+		fieldExpect:           "Expect",
+		fieldUpgrade:          "Upgrade",
+	} {
+		t[len(name)].name, t[len(name)].kind = name, kind
+	}
+	return t
+}()
 
 // parseContentLength accepts 1*DIGIT and nothing else (RFC 9110 §8.6): no
 // sign, no spaces inside, no commas, no hex. Each digit is checked against

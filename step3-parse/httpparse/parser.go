@@ -175,7 +175,19 @@ func (p *Parser) Parse(in []byte) (Step, error) {
 		return Step{}, &p.err
 	}
 	if p.state.inHead() {
-		return p.parseHead(in)
+		// The scan of the head returns the length of the head once it is
+		// whole, 0 before, and Step is made only here: a Step is five
+		// words, which Go keeps in memory, not in registers, so each
+		// function that passed one up would copy it once more.
+		n, err := p.parseHead(in)
+		if n == 0 {
+			return Step{Kind: NeedMore}, err
+		}
+		return Step{Kind: Head, Consumed: n}, nil
+	}
+	if p.state == StateComplete { // the last call ended the message
+		p.finish(0)
+		return Step{Kind: Done}, nil
 	}
 	return p.parseBody(in)
 }
@@ -190,8 +202,7 @@ func (p *Parser) to(s State, offset int) {
 
 // finish ends the message and makes the parser ready for the next one.
 // consumed counts the bytes of this call that ended it.
-func (p *Parser) finish(consumed int) (Step, error) {
+func (p *Parser) finish(consumed int) {
 	p.to(StateStart, p.offset+consumed)
 	p.pos, p.emptyLines, p.offset = 0, 0, 0
-	return Step{Kind: Done, Consumed: consumed}, nil
 }
