@@ -58,7 +58,7 @@ var exercises = []exercise{
 		"A doubly linked list per kind of timeout: start appends at the tail (every clock of one list has the same length), remove unlinks in O(1)."},
 	{"4.2", "the batched write, with backpressure", "final", "notes/04-final.md#keep-alive-and-pipelining-one-write-per-batch", "./server",
 		"TestPipelinedRequestsAnsweredInOrder|TestResponseLargerThanTheSocketBuffer|TestPipelinedBatchPastTheOutputCapIsAllAnswered",
-		"advance: process, write the batch, and process again while requests waited for room. writeOut: write(2) up to each file, sendfile(2) the file, within the quota; a short write means the socket is full."},
+		"advance: process, write the batch, and process again while requests waited for room. writeOut: write(2) up to each file (telling l.write more is coming when a file follows), sendfile(2) the file, all within the quota; a short write means the socket is full."},
 	{"4.3", "bodies within a budget", "final", "notes/05-hardening.md#a-declared-size-is-a-promise-not-a-fact", "./server", "TestBodiesInBothFramings|TestBodyBudgetAnswers503",
 		"Double the buffer, never past the declared length, and only if the loop's body budget has room: false means 503."},
 }
