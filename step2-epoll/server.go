@@ -155,7 +155,7 @@ func (s *server) handle(ev unix.EpollEvent) {
 // requires (one edge may stand for many connections) and level mode
 // tolerates.
 func (s *server) acceptAll() {
-	// exercise 2.1 begin: accept until EAGAIN
+	// exercise 2.1 begin: take every waiting connection; add each to the table and to epoll
 	for !s.paused {
 		fd, peer, err := sock.Accept(s.trace, s.listener.FD, unix.SOCK_NONBLOCK)
 		switch {

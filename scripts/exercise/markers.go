@@ -125,7 +125,11 @@ func stubFile(name string, src []byte, stub map[string]bool, info map[string]exe
 // the same if a test gets there first.
 func stubLines(r region, e exercise) []string {
 	in := r.indent
-	lines := []string{in + "// Exercise " + e.id + ", " + e.title + ": " + r.title + "."}
+	what := e.title
+	if r.title != e.title {
+		what += ": " + r.title
+	}
+	lines := []string{in + "// Exercise " + e.id + ", " + what + "."}
 	for _, l := range wrap(e.hint, 72-len(in)) {
 		lines = append(lines, in+"// "+l)
 	}
@@ -134,7 +138,7 @@ func stubLines(r region, e exercise) []string {
 		in+"// passes (run in the skeleton's directory):",
 		in+"//",
 		in+"//\t"+e.command(),
-		in+`panic("exercise `+e.id+` is not written yet (`+e.title+`: `+r.title+`); see `+e.note+`")`,
+		in+`panic("exercise `+e.id+` is not written yet (`+what+`); see `+e.note+`")`,
 	)
 	return lines
 }
