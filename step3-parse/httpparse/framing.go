@@ -27,7 +27,7 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 		// loop makes the loop save and reload its variables around it).
 		name := r.Headers[i].Name
 		known := knownFields[min(len(name), len(knownFields)-1)]
-		if known.kind == fieldOther || !equalFold(name, known.name) {
+		if known.kind == fieldOther || !asciiEqualFold(name, known.name) {
 			continue
 		}
 		value, at := r.Headers[i].Value, int(p.fields[i].valueStart)
@@ -160,18 +160,19 @@ const (
 )
 
 // knownFields holds, at the index of each length, the known field name of
-// that length (no two have the same). Any other length finds fieldOther.
+// that length (no two have the same), in lower case for asciiEqualFold.
+// Any other length finds fieldOther.
 var knownFields = func() (t [len("Transfer-Encoding") + 1]struct {
 	name string
 	kind knownField
 }) {
 	for kind, name := range map[knownField]string{
-		fieldHost:             "Host",
-		fieldContentLength:    "Content-Length",
-		fieldTransferEncoding: "Transfer-Encoding",
-		fieldConnection:       "Connection",
-		fieldExpect:           "Expect",
-		fieldUpgrade:          "Upgrade",
+		fieldHost:             "host",
+		fieldContentLength:    "content-length",
+		fieldTransferEncoding: "transfer-encoding",
+		fieldConnection:       "connection",
+		fieldExpect:           "expect",
+		fieldUpgrade:          "upgrade",
 	} {
 		t[len(name)].name, t[len(name)].kind = name, kind
 	}

@@ -282,14 +282,16 @@ func (p *Parser) overLimit() error {
 }
 
 // addField records a field line whose value ends at lineEnd, without the
-// optional whitespace around the value (RFC 9110 §5.5).
+// optional whitespace around the value (RFC 9110 §5.5). The value has been
+// checked: it holds no control but HTAB, so a byte at or below SP is SP or
+// HTAB, and one comparison finds both.
 func (p *Parser) addField(b []byte, lineEnd int) {
 	// exercise 3.1 begin: record a field, its value without the whitespace around it
 	vs, ve := p.nameEnd+1, lineEnd
-	for vs < ve && (b[vs] == ' ' || b[vs] == '\t') {
+	for vs < ve && b[vs] <= ' ' {
 		vs++
 	}
-	for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
+	for ve > vs && b[ve-1] <= ' ' {
 		ve--
 	}
 	p.fields = append(p.fields, field{int32(p.fieldStart), int32(p.nameEnd), int32(vs), int32(ve)})
@@ -430,7 +432,10 @@ func checkAuthority(target []byte, at int) (int, string, int) {
 }
 
 // asciiEqualFold compares b with a lower-case ASCII word, ignoring case:
-// URI schemes are case-insensitive (RFC 3986 §3.1).
+// URI schemes are case-insensitive (RFC 3986 §3.1), and so are field names
+// (RFC 9110 §5.1). Setting bit 0x20 lowers a letter, and turns no byte
+// of a scheme or of a token into a letter or a '-' that was not one (only
+// CR, 0x0d, would become '-'), so one OR and one compare do per byte.
 func asciiEqualFold(b []byte, lower string) bool {
 	if len(b) != len(lower) {
 		return false
