@@ -19,8 +19,8 @@ import (
 
 // A declared size is a promise, not a fact. Two thousand connections each
 // declare an 8 MiB body and send one byte (about 70 bytes of traffic each):
-// the server's virtual memory and Go heap must stay within 64 MiB of where
-// they started (the server before this test reserved each declared body on
+// the server's Go heap must stay within 64 MiB of where it started, and its
+// virtual memory within 128 MiB (see below) (the server before this test reserved each declared body on
 // its first byte: 16 GB of address space here), and the body timeout must
 // end every connection afterwards. Both framings: Content-Length, and a
 // chunk that announces 8 MiB.
@@ -33,8 +33,11 @@ func TestDeclaredBodiesDoNotSizeMemory(t *testing.T) {
 			// The real command, not the test binary: that one links the
 			// C library for net's resolver, and each thread the Go runtime
 			// starts would then reserve a 64 MiB malloc arena as well.
+			// A budget large enough to admit every body: what is measured
+			// is what waiting bodies cost, not the 503 past the budget
+			// (TestBodyBudgetAnswers503 pins that).
 			s := servertest.StartProgram(t, buildFinal(t), "-addr", "127.0.0.1:0", "-quiet", "-stats-gc",
-				"-loops", "1", "-body-timeout", "3s")
+				"-loops", "1", "-body-timeout", "10s", "-max-body-buffer", "1099511627776")
 			vm0, heap0 := vmSize(t, s.PID()), fetchStats(t, s.Addr).HeapBytes
 			const clients = 2000
 			conns := make([]net.Conn, 0, clients)
@@ -55,12 +58,16 @@ func TestDeclaredBodiesDoNotSizeMemory(t *testing.T) {
 			}
 			servertest.WaitUntil(t, "every byte sent to have been read", func() bool {
 				st := fetchStats(t, s.Addr)
-				return st.Total.ConnectionsOpen >= clients && st.Total.BytesIn >= uint64(clients*len(tt.request))
+				return st.Total.ConnectionsAll >= clients && st.Total.BytesIn >= uint64(clients*len(tt.request))
 			})
 			vm1, heap1 := vmSize(t, s.PID()), fetchStats(t, s.Addr).HeapBytes
 			t.Logf("%d connections, each waiting for an 8 MiB body: virtual memory %d -> %d MiB, heap %d -> %d MiB",
 				clients, vm0>>20, vm1>>20, heap0>>20, heap1>>20)
-			if vm1 > vm0+64<<20 || heap1 > heap0+64<<20 {
+			// The heap is held to 64 MiB. Virtual memory gets one more
+			// 64 MiB: the Go runtime reserves heap address space in arenas
+			// of that size (linux/amd64), and one may be reserved at any
+			// time. The server before this test grew by 16 GB.
+			if vm1 > vm0+128<<20 || heap1 > heap0+64<<20 {
 				t.Fatalf("a declared size sized an allocation: virtual memory %+d MiB, heap %+d MiB",
 					(vm1-vm0)>>20, (int64(heap1)-int64(heap0))>>20)
 			}

@@ -39,11 +39,15 @@ func TestBodyBudgetAnswers503(t *testing.T) {
 	if r := readReply(t, bufio.NewReader(first), "POST"); r.status != 200 || len(r.body) != 1<<20 {
 		t.Fatalf("first body: %d, %d bytes", r.status, len(r.body))
 	}
-	third := dial(t, s) // the budget is back
-	io.WriteString(third, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc")
-	if r := readReply(t, bufio.NewReader(third), "POST"); r.status != 200 || r.body != "abc" {
-		t.Fatalf("after the first finished: %d %q", r.status, r.body)
+	servertest.WaitUntil(t, "the budget back to nothing held", func() bool { return Total(s.Stats()).HeldBytes == 0 })
+	third := dial(t, s) // the budget is back: a body of the whole budget, in two reads
+	io.WriteString(third, head+strings.Repeat("c", 512<<10))
+	servertest.WaitUntil(t, "the third body to be held", func() bool { return Total(s.Stats()).HeldBytes > 0 })
+	io.WriteString(third, strings.Repeat("c", 512<<10))
+	if r := readReply(t, bufio.NewReader(third), "POST"); r.status != 200 || len(r.body) != 1<<20 {
+		t.Fatalf("after the first finished: %d, %d bytes", r.status, len(r.body))
 	}
+	servertest.WaitUntil(t, "the budget back to nothing held", func() bool { return Total(s.Stats()).HeldBytes == 0 })
 }
 
 // With the body limit at its largest, a Content-Length one past it used to
@@ -93,6 +97,27 @@ func TestHandlerCannotBreakFraming(t *testing.T) {
 			}
 			w.SetStatus(map[string]int{"/204": 204, "/304": 304}[string(r.Path)])
 			w.SendFile(fd, 0, 13)
+		case "/file-then-write":
+			fd, err := openRead(tmp.Name())
+			if err != nil {
+				w.Text(500, err.Error())
+				return
+			}
+			w.SendFile(fd, 0, 13)
+			w.WriteString("the body wins") // the last call wins: the file is closed
+		case "/negative":
+			fd, err := openRead(tmp.Name())
+			if err != nil {
+				w.Text(500, err.Error())
+				return
+			}
+			w.SendFile(fd, 0, -5)
+		case "/is-head":
+			if r.IsHead() {
+				w.WriteString("HEAD!")
+			} else {
+				w.WriteString("GET")
+			}
 		case "/1xx":
 			w.SetStatus(103)
 			w.WriteString("early")
@@ -145,6 +170,21 @@ func TestHandlerCannotBreakFraming(t *testing.T) {
 		if r := readReply(t, br, "GET"); r.status != 200 || r.body != "ok" {
 			t.Fatalf("after %s: %d %q", path, r.status, r.body)
 		}
+	}
+	io.WriteString(c, "GET /file-then-write HTTP/1.1\r\nHost: t\r\n\r\n"+get)
+	if r := readReply(t, br, "GET"); r.body != "the body wins" {
+		t.Fatalf("/file-then-write: %q", r.body)
+	}
+	if r := readReply(t, br, "GET"); r.body != "ok" {
+		t.Fatalf("after /file-then-write, a smuggled response: %q", r.body)
+	}
+	io.WriteString(c, "GET /negative HTTP/1.1\r\nHost: t\r\n\r\n")
+	if r := readReply(t, br, "GET"); r.status != 500 {
+		t.Fatalf("/negative: %d, want 500", r.status)
+	}
+	io.WriteString(c, "HEAD /is-head HTTP/1.1\r\nHost: t\r\n\r\n")
+	if r := readReply(t, br, "HEAD"); r.header.Get("Content-Length") != "5" {
+		t.Fatalf("HEAD /is-head: Content-Length %q: IsHead did not tell the handler", r.header.Get("Content-Length"))
 	}
 	io.WriteString(c, "GET /1xx HTTP/1.1\r\nHost: t\r\n\r\n")
 	if r := readReply(t, br, "GET"); r.status != 500 {
@@ -236,6 +276,12 @@ func TestABlockedAccessLogDoesNotStopTheLoop(t *testing.T) {
 		slowest = max(slowest, time.Since(start))
 	}
 	t.Logf("2000 requests with the log's writer blocked; slowest answer %v; lines dropped %d", slowest, s.LogLinesDropped())
+	// A blocked loop would never answer at all; this bound is only there
+	// to catch a loop that waits on the writer now and then (the issue
+	// asks for 100 ms on an idle machine; a loaded CI machine gets slack).
+	if slowest > 2*time.Second {
+		t.Fatalf("an answer took %v while the log's writer was blocked", slowest)
+	}
 	if s.LogLinesDropped() == 0 {
 		t.Fatal("no line was dropped, yet the writer never took one")
 	}
@@ -320,4 +366,21 @@ func TestUnreadEchoesCountAgainstTheBudget(t *testing.T) {
 	if st.RequestErrors == 0 {
 		t.Fatal("no upload was refused, yet together they pass the budget")
 	}
+}
+
+// A chunked body, which declares nothing, grows as it arrives, but never
+// past the body limit: one that is the whole budget fits in it.
+func TestAChunkedBodyOfTheWholeBudgetFits(t *testing.T) {
+	const size = 1 << 20
+	s := startServer(t, Config{Loops: 1, MaxBodyBuffer: size, Limits: httpparse.Limits{MaxBodyBytes: size}})
+	c := dial(t, s)
+	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for i := 0; i < 16; i++ { // sixteen reads at least: the body grows by doubling
+		io.WriteString(c, "10000\r\n"+strings.Repeat("x", 1<<16)+"\r\n")
+	}
+	io.WriteString(c, "0\r\n\r\n")
+	if r := readReply(t, bufio.NewReader(c), "POST"); r.status != 200 || len(r.body) != size {
+		t.Fatalf("%d, %d bytes", r.status, len(r.body))
+	}
+	servertest.WaitUntil(t, "the budget back to nothing held", func() bool { return Total(s.Stats()).HeldBytes == 0 })
 }

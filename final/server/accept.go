@@ -73,16 +73,23 @@ func (l *loop) open1(fd int, peer netip.AddrPort) {
 		l.closeFD(fd)
 		return
 	}
-	if max := l.cfg.MaxConns; max > 0 && l.srv.open.Load() >= int64(max) {
+	// Count first, then check: the loops accept at the same time, and a
+	// check before the count would let each of them take the last slot.
+	if limit := l.cfg.MaxConns; limit > 0 && l.srv.open.Add(1) > int64(limit) {
+		l.srv.open.Add(-1)
 		l.stats.rejected.inc()
 		n, err := unix.Write(fd, tooManyConnections) // a fresh socket's buffer has room
 		if l.trace.On() {
 			l.trace.Call(traceIO("write", fd, tooManyConnections, n), n, err)
 		}
+		// A plain close: the client's request may be unread, and then the
+		// kernel sends RST after the 503; Linux clients read what arrived
+		// before the reset, and a shed connection is not worth a linger.
 		l.closeFD(fd)
 		return
+	} else if limit <= 0 {
+		l.srv.open.Add(1)
 	}
-	l.srv.open.Add(1)
 	l.open++
 	l.stats.connsTotal.inc()
 	l.stats.connsOpen.inc()
@@ -142,7 +149,11 @@ func (l *loop) pauseAccepting() {
 	l.paused = true
 	l.pausedAt = l.now
 	l.stats.epollCtls.inc()
-	l.poller.Modify(l.listenFD, 0, 0)
+	if err := l.poller.Modify(l.listenFD, 0, 0); err != nil && l.trace.On() {
+		// Still watched: the next wakeup finds EMFILE again and pauses
+		// again; a retry, not a spin, since the spare is gone.
+		l.trace.Printf("pause accepting: %v", err)
+	}
 }
 
 // retryAccepting resumes a loop paused for long enough (see above). If
@@ -155,10 +166,19 @@ func (l *loop) retryAccepting() {
 }
 
 func (l *loop) resumeAccepting() {
-	l.paused = false
 	l.spare.Reopen()
-	if l.listenFD >= 0 {
-		l.stats.epollCtls.inc()
-		l.poller.Modify(l.listenFD, unix.EPOLLIN, 0)
+	if l.listenFD < 0 {
+		l.paused = false
+		return
 	}
+	l.stats.epollCtls.inc()
+	if err := l.poller.Modify(l.listenFD, unix.EPOLLIN, 0); err != nil {
+		// Stay paused: retryAccepting tries again in retryAcceptEvery.
+		l.pausedAt = l.now
+		if l.trace.On() {
+			l.trace.Printf("resume accepting: %v", err)
+		}
+		return
+	}
+	l.paused = false
 }

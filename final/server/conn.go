@@ -38,7 +38,8 @@ type conn struct {
 	requests     uint32 // requests answered on this connection
 	timedRequest uint32 // c.requests when the clock started: whose clock it is
 	unsentMark   int32  // bytes in the socket when the write clock started
-	lingerBytes  int    // input discarded while lingering
+	lingerBytes  int32  // input discarded while lingering
+	bodyHeld     int64  // what the body being gathered counts against the loop's budget
 }
 
 // An idle connection is this struct alone (and its entry in the table):

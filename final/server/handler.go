@@ -45,8 +45,10 @@ func (r *Request) Header(name string) []byte {
 }
 
 // IsHead reports whether this is a HEAD request: answered like GET, but the
-// body is left out (RFC 9110 §9.3.2). The server does that part.
-func (r *Request) IsHead() bool { return string(r.Method) == "HEAD" }
+// body is left out (RFC 9110 §9.3.2). The server does that part, and hands
+// the handler Method "GET"; IsHead still tells, from the request as sent,
+// for a handler that can skip work.
+func (r *Request) IsHead() bool { return string(r.Head.Method) == "HEAD" }
 
 // setTarget splits the target into path and query. An absolute-form target
 // ("http://host/path?q") gives its path; its authority ends at the first

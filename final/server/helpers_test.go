@@ -63,6 +63,9 @@ func startServer(t testing.TB, cfg Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, l := range s.loops {
+		l.observe = func(from state, on event, _ state) { taken.record(from, on) }
+	}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve() }()
 	t.Cleanup(func() {

@@ -32,29 +32,27 @@ type stateRule struct {
 	name   string
 	events uint32    // the epoll interest
 	timer  timerKind // the clock that runs
-	doc    string    // for the diagram
 }
 
 const reading = unix.EPOLLIN | unix.EPOLLRDHUP
 
 var stateRules = [...]stateRule{
-	stateNew:     {"new", 0, timerNone, "accepted"},
-	stateHead:    {"head", reading, timerHeader, "reading a request head"},
-	stateBody:    {"body", reading, timerBody, "reading a request body"},
-	stateIdle:    {"idle", reading, timerIdle, "keep-alive, between requests"},
-	stateWriting: {"writing", unix.EPOLLOUT, timerWrite, "the socket is full: waiting for room"},
-	stateLinger:  {"linger", reading, timerLinger, "FIN sent: dropping input until the client's FIN"},
-	stateClosed:  {"closed", 0, timerNone, "closed"},
+	stateNew:     {"new", 0, timerNone},
+	stateHead:    {"head", reading, timerHeader},
+	stateBody:    {"body", reading, timerBody},
+	stateIdle:    {"idle", reading, timerIdle},
+	stateWriting: {"writing", unix.EPOLLOUT, timerWrite},
+	stateLinger:  {"linger", reading, timerLinger},
+	stateClosed:  {"closed", 0, timerNone},
 }
 
 func (s state) String() string { return stateRules[s].name }
 
 // waitsForInput reports whether the connection's next move depends on the
-// client sending something. A client that has shut its writing side (end
-// of file) never will: in these states it is closed.
-func (s state) waitsForInput() bool {
-	return s == stateHead || s == stateBody || s == stateIdle || s == stateLinger
-}
+// client sending something: the state watches for input. A client that has
+// shut its writing side (end of file) never will send more: in these
+// states it is closed.
+func (s state) waitsForInput() bool { return stateRules[s].events&unix.EPOLLIN != 0 }
 
 // event is what made the loop look at a connection.
 type event uint8

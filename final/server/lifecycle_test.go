@@ -38,6 +38,7 @@ type observed struct {
 }
 
 func (o *observed) record(from state, on event, to state) {
+	taken.record(from, on)
 	o.mu.Lock()
 	o.seen[pair{from, on}]++
 	if to == stateClosed {
@@ -63,6 +64,38 @@ func (o *observed) count(p pair) int {
 func (o *observed) waitFor(t *testing.T, p pair) {
 	t.Helper()
 	servertest.WaitUntil(t, p.from.String()+" --"+p.on.String()+"-->", func() bool { return o.count(p) > 0 })
+}
+
+// taken gathers the (state, event) pairs every test's servers took;
+// TestMain checks, after a full run, that each pair of the transitions
+// table was among them (export_test.go).
+var taken = &takenPairs{seen: map[pair]bool{}}
+
+type takenPairs struct {
+	mu   sync.Mutex
+	seen map[pair]bool
+}
+
+func (tp *takenPairs) record(from state, on event) {
+	tp.mu.Lock()
+	tp.seen[pair{from, on}] = true
+	tp.mu.Unlock()
+}
+
+// missing lists the table's pairs no test took.
+func (tp *takenPairs) missing() []pair {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	var out []pair
+	done := map[pair]bool{}
+	for _, tr := range transitions {
+		p := pair{tr.from, tr.on}
+		if !tp.seen[p] && !done[p] {
+			out = append(out, p)
+		}
+		done[p] = true
+	}
+	return out
 }
 
 // startObserved starts a one-loop server whose moves are recorded.
@@ -297,33 +330,7 @@ func TestAFileSentAcrossEAGAINAndAReset(t *testing.T) {
 	c.Close()
 	servertest.WaitUntil(t, "every connection closed", func() bool { return openConns(s) == 0 })
 	s.Close()
-	servertest.WaitUntil(t, "descriptors back (the file closed too)", func() bool { return servertest.OpenFDs(t) <= before+1 })
-}
-
-// Every declared transition names states and events that exist, and every
-// (state, event) pair in the table is one the tests above take.
-func TestTheTableIsWhatTheTestsTake(t *testing.T) {
-	pairs := map[pair]bool{}
-	for _, tr := range transitions {
-		pairs[pair{tr.from, tr.on}] = true
-	}
-	covered := []pair{
-		{stateNew, evAccept}, {stateHead, evReadable}, {stateBody, evReadable}, {stateIdle, evReadable},
-		{stateWriting, evWritable}, {stateLinger, evReadable},
-		{stateHead, evTimeout}, {stateBody, evTimeout}, {stateIdle, evTimeout}, {stateWriting, evTimeout}, {stateLinger, evTimeout},
-		{stateHead, evHangup}, {stateBody, evHangup}, {stateIdle, evHangup}, {stateWriting, evHangup}, {stateLinger, evHangup},
-		{stateIdle, evDrain}, {stateHead, evDrain}, {stateBody, evStop},
-	}
-	for _, p := range covered {
-		delete(pairs, p)
-	}
-	// Close in the other states takes the same path as in body (closeAll).
-	for s := stateHead; s < stateClosed; s++ {
-		delete(pairs, pair{s, evStop})
-	}
-	if len(pairs) > 0 {
-		t.Fatalf("pairs no test takes: %v", pairs)
-	}
+	servertest.WaitUntil(t, "descriptors back (the file closed too)", func() bool { return servertest.OpenFDs(t) <= before })
 }
 
 // A client that says its request is the last (Connection: close, or
@@ -395,5 +402,27 @@ func TestAFilesHeadAndBodyShareASegment(t *testing.T) {
 	}
 	if info.Data_segs_in != 1 {
 		t.Fatalf("the response came in %d data segments, want 1 (head and file together)", info.Data_segs_in)
+	}
+}
+
+// Close reaches a connection in any state: each is closed through commit.
+func TestStopReachesEveryState(t *testing.T) {
+	s, o := startObserved(t, Config{})
+	for _, tt := range []struct {
+		send string
+		in   state
+	}{
+		{"GET /plaintext HTTP/1.1\r\n", stateHead},
+		{get, stateIdle},
+		{"GET /big HTTP/1.1\r\nHost: t\r\n\r\n", stateWriting},
+		{"GET /close HTTP/1.1\r\nHost: t\r\n\r\n", stateLinger},
+	} {
+		c := dial(t, s)
+		io.WriteString(c, tt.send)
+		o.inState(t, tt.in)
+	}
+	s.Close()
+	for _, in := range []state{stateHead, stateIdle, stateWriting, stateLinger} {
+		o.waitFor(t, pair{in, evStop})
 	}
 }

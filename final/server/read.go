@@ -157,22 +157,33 @@ func (l *loop) keepPartialBody(c *conn) bool {
 }
 
 // growBody makes room for n more bytes in c.body: at least double, but
-// never past what the head declared, and only within the loop's budget.
+// never past what the body may reach (its Content-Length, or the body
+// limit for chunked). The budget is charged when a body starts to be
+// gathered, for all it declared (bookkeeping only: nothing that large is
+// allocated), so that a body once admitted is never refused halfway; a
+// chunked body, which declares nothing, is charged as it grows.
 func (l *loop) growBody(c *conn, n int) bool {
 	// exercise 4.3 begin: grow the body buffer within the loop's budget
 	need := len(c.body) + n
 	if need <= cap(c.body) {
 		return true
 	}
-	size := max(need, 2*cap(c.body), 512)
+	limit := l.cfg.Limits.MaxBodyBytes
 	if c.head.Framing == httpparse.FramingLength {
-		size = max(need, min(size, int(c.head.ContentLength)))
+		limit = c.head.ContentLength
 	}
-	grow := int64(size - cap(c.body))
-	if l.heldBytes+grow > l.cfg.MaxBodyBuffer {
-		return false
+	size := max(need, int(min(int64(max(2*cap(c.body), 512)), limit)))
+	charge := int64(size)
+	if c.head.Framing == httpparse.FramingLength {
+		charge = limit
 	}
-	l.hold(grow)
+	if extra := charge - c.bodyHeld; extra > 0 {
+		if l.heldBytes+extra > l.cfg.MaxBodyBuffer {
+			return false
+		}
+		l.hold(extra)
+		c.bodyHeld = charge
+	}
 	grown := make([]byte, len(c.body), size)
 	copy(grown, c.body)
 	c.body = grown
@@ -180,10 +191,11 @@ func (l *loop) growBody(c *conn, n int) bool {
 	// exercise 4.3 end
 }
 
-// releaseBody lets go of a gathered body and returns its bytes to the budget.
+// releaseBody lets go of a gathered body and returns its charge to the
+// budget.
 func (l *loop) releaseBody(c *conn) {
-	l.hold(-int64(cap(c.body)))
-	c.body, c.bodyAt = nil, nil
+	l.hold(-c.bodyHeld)
+	c.body, c.bodyAt, c.bodyHeld = nil, nil, 0
 }
 
 // serve runs the handler for a complete request and queues its response.
@@ -285,7 +297,10 @@ var dash = []byte("-")
 func (l *loop) discard(c *conn) state {
 	var scratch [4096]byte
 	l.stats.reads.inc()
-	if kit.Discard(l.trace, c.fd, scratch[:], &c.lingerBytes, maxLingerBytes) {
+	discarded := int(c.lingerBytes)
+	done := kit.Discard(l.trace, c.fd, scratch[:], &discarded, maxLingerBytes)
+	c.lingerBytes = int32(discarded)
+	if done {
 		return stateClosed
 	}
 	return stateLinger
@@ -333,9 +348,18 @@ func (l *loop) runHandler(w *ResponseWriter, r *Request) {
 		}
 	}()
 	l.handler.Serve(w, r)
-	if w.status < 200 || w.status > 599 {
+	switch {
+	case w.status < 200 || w.status > 599:
 		l.errs.printf("final: handler set status %d serving %s %s; sent 500\n", w.status, r.Method, r.Target)
-		w.reset()
-		w.Text(500, "internal server error\n")
+	case w.badFile():
+		l.errs.printf("final: handler gave SendFile fd %d, offset %d, size %d serving %s %s; sent 500\n",
+			w.file.fd, w.file.offset, w.file.remaining, r.Method, r.Target)
+		if w.file.fd < 0 {
+			w.hasFile = false // nothing to close
+		}
+	default:
+		return
 	}
+	w.reset()
+	w.Text(500, "internal server error\n")
 }

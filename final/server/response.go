@@ -139,16 +139,27 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
-// Write appends to the body.
+// Write appends to the body. The last of Write and SendFile wins: a write
+// after SendFile closes the file, so the body is only ever the one the
+// Content-Length counts.
 func (w *ResponseWriter) Write(p []byte) (int, error) {
+	w.dropFile()
 	w.body = append(w.body, p...)
 	return len(p), nil
 }
 
-// WriteString appends to the body.
+// WriteString appends to the body, as Write.
 func (w *ResponseWriter) WriteString(s string) (int, error) {
+	w.dropFile()
 	w.body = append(w.body, s...)
 	return len(s), nil
+}
+
+func (w *ResponseWriter) dropFile() {
+	if w.hasFile {
+		unix.Close(w.file.fd)
+		w.hasFile = false
+	}
 }
 
 // SendFile makes the body size bytes of an open file, from offset; the
@@ -157,11 +168,15 @@ func (w *ResponseWriter) WriteString(s string) (int, error) {
 // replaces anything written to the body. Only one file per response: a
 // second call closes the first file.
 func (w *ResponseWriter) SendFile(fd int, offset, size int64) {
-	if w.hasFile {
-		unix.Close(w.file.fd)
-	}
+	w.dropFile()
 	w.body = w.body[:0]
 	w.file, w.hasFile = fileSend{fd: fd, offset: offset, remaining: size}, true
+}
+
+// badFile reports a file the server cannot frame: a negative descriptor,
+// offset or size (RFC 9112 §6.3: the length must be what is sent).
+func (w *ResponseWriter) badFile() bool {
+	return w.hasFile && (w.file.fd < 0 || w.file.offset < 0 || w.file.remaining < 0)
 }
 
 // Close asks the server to close the connection after this response.
@@ -174,7 +189,7 @@ func (w *ResponseWriter) Text(status int, body string) {
 	w.WriteString(body)
 }
 
-// serverField is the same for every response, so it is a constant.
+// serverLine is the same for every response, so it is a constant.
 const serverLine = "Server: epollhttp\r\n"
 
 // hasBody reports whether the status allows content (RFC 9110 §6.4.1).
@@ -217,7 +232,7 @@ func (w *ResponseWriter) appendResponse(out []byte, date []byte, headOnly, close
 	}
 	out = append(out, "\r\n"...)
 	send := !headOnly && w.hasBody()
-	if send {
+	if send && !w.hasFile {
 		out = append(out, w.body...)
 	}
 	file, hasFile := w.file, w.hasFile

@@ -132,7 +132,7 @@ func fillDefaults(cfg *Config) {
 		{&cfg.BodyTimeout, &d.BodyTimeout}, {&cfg.WriteTimeout, &d.WriteTimeout},
 		{&cfg.DrainTimeout, &d.DrainTimeout},
 	} {
-		if *p.v == 0 { // negative: that timeout is off
+		if *p.v == 0 { // negative: that timeout is off (a drain then does not wait)
 			*p.v = *p.def
 		}
 	}
