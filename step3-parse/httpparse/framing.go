@@ -21,17 +21,9 @@ func (p *Parser) interpret(r *Request) (int, string, int) {
 		hosts        int
 		codingsAt    int // where the first Transfer-Encoding field begins
 	)
-	for i := range r.Headers {
-		// Most fields are none of those below: one look-up by the length of
-		// the name passes them over, with no call (in Go, a call inside a
-		// loop makes the loop save and reload its variables around it).
-		name := r.Headers[i].Name
-		known := knownFields[min(len(name), len(knownFields)-1)]
-		if known.kind == fieldOther || !asciiEqualFold(name, known.name) {
-			continue
-		}
+	for i, kind := nextKnown(r.Headers, 0); i < len(r.Headers); i, kind = nextKnown(r.Headers, i+1) {
 		value, at := r.Headers[i].Value, int(p.fields[i].valueStart)
-		switch known.kind {
+		switch kind {
 		case fieldHost:
 			if hosts++; hosts > 1 {
 				return 400, "more than one Host field", int(p.fields[i].nameStart)
@@ -158,6 +150,24 @@ const (
 	fieldExpect
 	fieldUpgrade
 )
+
+// nextKnown returns the index of the first of headers, from i on, that is
+// one of the known fields, and which one it is; len(headers) if none is.
+// Most fields are none of them: one look-up by the length of the name
+// passes each of those over. This loop is a function of its own because
+// the loop in interpret makes calls: in Go a call may change every
+// register, so a loop that makes one keeps its variables in memory, and
+// this one, which makes none, keeps them in registers.
+func nextKnown(headers []Header, i int) (int, knownField) {
+	for ; i < len(headers); i++ {
+		name := headers[i].Name
+		known := knownFields[min(len(name), len(knownFields)-1)]
+		if known.kind != fieldOther && asciiEqualFold(name, known.name) {
+			return i, known.kind
+		}
+	}
+	return i, fieldOther
+}
 
 // knownFields holds, at the index of each length, the known field name of
 // that length (no two have the same), in lower case for asciiEqualFold.
