@@ -121,10 +121,17 @@ func checkField(name, value string) error {
 // Keep-Alive, which only means something beside Connection) and the two it
 // adds to every response (Date, Server).
 func serverField(name string) bool {
-	for _, owned := range [...]string{"Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Date", "Server"} {
-		if len(name) == len(owned) && equalFoldASCII(name, owned) {
-			return true
-		}
+	switch len(name) { // most names are ruled out by their length alone
+	case 4:
+		return equalFoldASCII(name, "Date")
+	case 6:
+		return equalFoldASCII(name, "Server")
+	case 10:
+		return equalFoldASCII(name, "Connection") || equalFoldASCII(name, "Keep-Alive")
+	case 14:
+		return equalFoldASCII(name, "Content-Length")
+	case 17:
+		return equalFoldASCII(name, "Transfer-Encoding")
 	}
 	return false
 }
