@@ -84,7 +84,17 @@ scan:
 			fallthrough
 
 		case StateTarget:
-			j := skipTarget(b, i, end)
+			j := i
+			for end-j >= 8 { // eight bytes at a time, as for field values below
+				if m := targetStops(word(b, j)); m != 0 {
+					j += first(m)
+					break
+				}
+				j += 8
+			}
+			for j < end && isTargetChar[b[j]] {
+				j++
+			}
 			if j < end && b[j] == '%' {
 				// pct-encoded = "%" HEXDIG HEXDIG (RFC 3986 §2.1). If the two
 				// digits are not here yet, stop at the '%' and look again
@@ -217,7 +227,25 @@ scan:
 
 		case StateFieldValue:
 			// exercise 3.1 begin: a field value, up to the end of its line
-			j := skipValue(b, i, end)
+			// Eight bytes at a time while eight are left (the loop is
+			// written here, not in a function: a call would make this
+			// function save and reload its variables around it), then the
+			// last few, or the stop, with the table.
+			j := i
+			for end-j >= 8 {
+				m := valueStops(word(b, j))
+				if m == 0 {
+					j += 8
+					continue
+				}
+				if j += first(m); b[j] != '\t' {
+					break
+				}
+				j++ // a tab is allowed: go on after it
+			}
+			for j < end && isValueChar[b[j]] {
+				j++
+			}
 			if j == end {
 				i = j
 				continue

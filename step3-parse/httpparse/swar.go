@@ -84,46 +84,6 @@ var (
 	http10 = binary.LittleEndian.Uint64([]byte("HTTP/1.0"))
 )
 
-// skipTarget returns the end of the run of request-target bytes that
-// begins at i, or end: eight bytes at a time while eight are left, then
-// byte by byte with the table. It walks a slice of its own, s, which the
-// compiler can see is long enough for each load, so no load pays for a
-// bounds check.
-func skipTarget(b []byte, i, end int) int {
-	s := b[i:end]
-	for len(s) >= 8 {
-		if m := targetStops(word(s, 0)); m != 0 {
-			return end - len(s) + first(m)
-		}
-		s = s[8:]
-	}
-	for len(s) > 0 && isTargetChar[s[0]] {
-		s = s[1:]
-	}
-	return end - len(s)
-}
-
-// skipValue returns the end of the run of field-value bytes that begins at
-// i, or end.
-func skipValue(b []byte, i, end int) int {
-	s := b[i:end]
-	for len(s) >= 8 {
-		if m := valueStops(word(s, 0)); m != 0 {
-			k := first(m)
-			if s[k] != '\t' {
-				return end - len(s) + k
-			}
-			s = s[k+1:] // a tab is allowed: go on after it
-			continue
-		}
-		s = s[8:]
-	}
-	for len(s) > 0 && isValueChar[s[0]] {
-		s = s[1:]
-	}
-	return end - len(s)
-}
-
 // skipToken returns the end of the run of tchars that begins at i, or end.
 func skipToken(b []byte, i, end int) int {
 	tchar := &isTchar
