@@ -4,7 +4,8 @@ package httpparse
 // It picks up at p.pos, where the last call stopped, so a head that arrives
 // one byte at a time is still scanned once, not once per arrival. Each state
 // runs a tight loop over the bytes of its own class and hands over to the
-// next state at the byte that ends it.
+// next state at the byte that ends it; the target and the field values,
+// the long runs of a head, are tested eight bytes at a time (swar.go).
 //
 // The states come in the switch in the order a head goes through them, and
 // a state that hands over to the next one in that order ends with

@@ -83,14 +83,3 @@ var (
 	http11 = binary.LittleEndian.Uint64([]byte("HTTP/1.1"))
 	http10 = binary.LittleEndian.Uint64([]byte("HTTP/1.0"))
 )
-
-// skipToken returns the end of the run of tchars that begins at i, or end.
-func skipToken(b []byte, i, end int) int {
-	tchar := &isTchar
-	for k, c := range b[i:end] {
-		if !tchar[c] {
-			return i + k
-		}
-	}
-	return end
-}
