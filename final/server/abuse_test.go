@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"io"
 	"math"
+	"net"
 	"os"
 	"runtime"
 	"strconv"
@@ -383,4 +384,48 @@ func TestAChunkedBodyOfTheWholeBudgetFits(t *testing.T) {
 		t.Fatalf("%d, %d bytes", r.status, len(r.body))
 	}
 	servertest.WaitUntil(t, "the budget back to nothing held", func() bool { return Total(s.Stats()).HeldBytes == 0 })
+}
+
+// A client that pipelines many requests and reads slowly must not make its
+// output buffer grow past MaxOutput plus one response: the buffer is
+// recycled only when all of it is written, so requests wait until it is.
+func TestASlowReaderCannotGrowItsOutput(t *testing.T) {
+	hundred := strings.Repeat("h", 100<<10)
+	handler := HandlerFunc(func(w *ResponseWriter, r *Request) { w.WriteString(hundred) })
+	s := startServer(t, Config{Loops: 1, Handler: handler})
+	c := dial(t, s)
+	c.(*net.TCPConn).SetReadBuffer(64 << 10) // a small window: the server's writes come back short
+	c.SetDeadline(time.Now().Add(3 * patience))
+	io.WriteString(c, strings.Repeat(get, 60)) // 60 responses of 100 KiB: 6 MB
+	most := uint64(0)
+	buf := make([]byte, 16<<10)
+	for read := 0; read < 60*(100<<10); {
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", read, err)
+		}
+		read += n
+		most = max(most, Total(s.Stats()).HeldBytes)
+	}
+	t.Logf("the most the loop held for a slow pipelining reader: %d KiB", most>>10)
+	if most > (256+100+16)<<10 {
+		t.Fatalf("held %d KiB for one connection: more than MaxOutput and one response", most>>10)
+	}
+}
+
+// A client cut off by the write timeout is reset, not sent a FIN: a FIN
+// would wait behind the megabytes still queued in the socket, which the
+// kernel would keep (an orphan) for as long as the client stays silent.
+func TestTheWriteTimeoutResets(t *testing.T) {
+	s := startServer(t, Config{Loops: 1, WriteTimeout: 300 * time.Millisecond})
+	c := dial(t, s)
+	c.(*net.TCPConn).SetReadBuffer(4096)
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+	servertest.WaitUntil(t, "the write timeout to close the connection", func() bool {
+		return Total(s.Stats()).Timeouts > 0 && openConns(s) == 0
+	})
+	_, err := io.Copy(io.Discard, c)
+	if !isReset(err) {
+		t.Fatalf("reading after the timeout: %v, want a reset", err)
+	}
 }

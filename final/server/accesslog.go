@@ -140,7 +140,7 @@ func (a *accessLog) request(l *loop, c *conn, method, target, version []byte, st
 	if len(target) > maxLogTarget {
 		target = target[:maxLogTarget]
 	}
-	b = append(b, target...) // the parser allowed only visible ASCII in it
+	b = appendQuoted(b, target) // the parser allowed only visible ASCII in it
 	b = append(b, ' ')
 	b = append(b, version...)
 	b = append(b, "\" "...)
@@ -166,4 +166,21 @@ func (a *accessLog) flush() {
 		a.buf = a.buf[:0]
 	}
 	a.lines = 0
+}
+
+// appendQuoted appends a target to a quoted log field: a quote or a backslash in
+// it is written as \x22 or \x5c, so a log parser cannot be made to end
+// the field early (the Common Log Format has no escaping of its own).
+func appendQuoted(b, target []byte) []byte {
+	for _, c := range target {
+		switch c {
+		case '"':
+			b = append(b, `\x22`...)
+		case '\\':
+			b = append(b, `\x5c`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }

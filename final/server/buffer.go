@@ -80,8 +80,8 @@ func (l *loop) roomToRead(c *conn) {
 		l.moveInput(c, c.in) // slide what is kept to the front
 	case need <= readSize:
 		l.moveInput(c, l.inputs.get())
-	default: // a head larger than a read: grow, at least doubling
-		l.moveInput(c, &buffer{b: make([]byte, max(2*len(c.in.b), need))})
+	default: // a head larger than a read: grow, doubling, but never far past the head limit
+		l.moveInput(c, &buffer{b: make([]byte, max(need, min(2*len(c.in.b), l.cfg.Limits.MaxHeaderBytes+minRead)))})
 	}
 }
 

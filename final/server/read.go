@@ -65,7 +65,7 @@ func (l *loop) process(c *conn) (waitsForOutput bool) {
 
 func (l *loop) serveInput(c *conn) bool {
 	for c.in != nil && c.ending == stayOpen {
-		if c.out != nil && (c.out.pending() >= l.cfg.MaxOutput || len(c.out.files) > 0) {
+		if c.out != nil && l.outputFull(c.out) {
 			return true
 		}
 		if c.parser == nil {
@@ -95,6 +95,16 @@ func (l *loop) serveInput(c *conn) bool {
 	return false
 }
 
+// outputFull reports whether a connection's requests must wait for its
+// output to go out first. The output buffer is measured whole, sent bytes
+// included: it is recycled only once everything in it is written, so a
+// client that reads slowly would otherwise see response after response
+// appended behind what it took, and hold megabytes. A file waiting, or a
+// loop that holds its whole budget for clients, also makes requests wait.
+func (l *loop) outputFull(o *output) bool {
+	return len(o.buf) >= l.cfg.MaxOutput || len(o.files) > 0 || l.heldBytes >= l.cfg.MaxBodyBuffer
+}
+
 // startRequest looks at a complete head before its body is read.
 func (l *loop) startRequest(c *conn) {
 	r := c.parser.Request()
@@ -107,7 +117,12 @@ func (l *loop) startRequest(c *conn) {
 		// §10.1.1); a request with no body is owed no 100, and if the
 		// body is already here, the client did not wait.
 		hasBody := r.Framing == httpparse.FramingChunked || (r.Framing == httpparse.FramingLength && r.ContentLength > 0)
-		if hasBody && c.in.len() == 0 {
+		switch {
+		case !hasBody || c.in.len() > 0:
+		case !l.bodyFits(r):
+			// Better said now than after the client has sent it all.
+			l.queueError(c, 503, "too many request bodies in flight; retry")
+		default:
 			l.queueBytes(c, continueLine)
 		}
 	}
@@ -189,6 +204,16 @@ func (l *loop) growBody(c *conn, n int) bool {
 	c.body = grown
 	return true
 	// exercise 4.3 end
+}
+
+// bodyFits reports whether the budget has room for what a head declares
+// (for chunked, which declares nothing, whether it has room at all).
+func (l *loop) bodyFits(r *httpparse.Request) bool {
+	need := int64(1)
+	if r.Framing == httpparse.FramingLength {
+		need = r.ContentLength
+	}
+	return l.heldBytes+need <= l.cfg.MaxBodyBuffer
 }
 
 // releaseBody lets go of a gathered body and returns its charge to the

@@ -179,8 +179,15 @@ func (ts *timers) expire(now int64, fire func(*conn, timerKind)) {
 // (RFC 9110 §15.5.9); an idle keep-alive connection, a client that takes
 // none of our output and a close that lingered are just closed.
 func (l *loop) onTimeout(c *conn, kind timerKind) state {
-	if kind == timerWrite && l.stillReading(c) {
-		return stateWriting
+	if kind == timerWrite {
+		if l.stillReading(c) {
+			return stateWriting
+		}
+		// Reset, not FIN: a plain close would leave the unsent bytes in
+		// the kernel, an orphan socket holding megabytes for as long as
+		// the client keeps answering zero-window probes (tcp(7)). With
+		// SO_LINGER at zero, close(2) drops them and sends RST (socket(7)).
+		l.abortOnClose(c.fd)
 	}
 	l.stats.timeouts.inc()
 	if l.trace.On() {
@@ -216,6 +223,14 @@ func (l *loop) stillReading(c *conn) bool {
 	reading := now >= 0 && now < c.unsentMark
 	c.unsentMark = now
 	return reading
+}
+
+// abortOnClose makes the coming close(2) of fd a reset.
+func (l *loop) abortOnClose(fd int) {
+	err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	if l.trace.On() {
+		l.trace.Call("setsockopt("+itoa(fd)+", SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8)", 0, err)
+	}
 }
 
 // noteUnsent remembers what the socket holds as the write clock starts.
