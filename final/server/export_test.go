@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 // The tests run the engine with its self-checks on: every move checked
@@ -18,6 +19,10 @@ import (
 // takes is a path no test checks.
 func TestMain(m *testing.M) {
 	strict = true
+	// A loaded machine may take seconds between two steps of a test; a
+	// lingering connection must not time out behind its back. The test of
+	// the linger timeout shortens it for itself.
+	lingerTime = 20 * time.Second
 	code := m.Run()
 	if code == 0 && flag.Lookup("test.run").Value.String() == "" && !testing.Short() {
 		if missing := taken.missing(); len(missing) > 0 {

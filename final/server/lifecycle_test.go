@@ -31,10 +31,11 @@ type pair struct {
 
 // observed collects the moves the loops make.
 type observed struct {
-	mu     sync.Mutex
-	seen   map[pair]int
-	closed map[pair]int // the moves that closed a connection
-	last   state        // where the last move went
+	mu      sync.Mutex
+	seen    map[pair]int
+	closed  map[pair]int  // the moves that closed a connection
+	entered map[state]int // moves into a state from another
+	awaited map[state]int // how many of those inState has consumed
 }
 
 func (o *observed) record(from state, on event, to state) {
@@ -44,7 +45,9 @@ func (o *observed) record(from state, on event, to state) {
 	if to == stateClosed {
 		o.closed[pair{from, on}]++
 	}
-	o.last = to
+	if from != to {
+		o.entered[to]++
+	}
 	o.mu.Unlock()
 }
 
@@ -101,7 +104,7 @@ func (tp *takenPairs) missing() []pair {
 // startObserved starts a one-loop server whose moves are recorded.
 func startObserved(t *testing.T, cfg Config) (*Server, *observed) {
 	t.Helper()
-	o := &observed{seen: map[pair]int{}, closed: map[pair]int{}}
+	o := &observed{seen: map[pair]int{}, closed: map[pair]int{}, entered: map[state]int{}, awaited: map[state]int{}}
 	cfg.Addr, cfg.Loops = "127.0.0.1:0", 1
 	if cfg.Handler == nil {
 		cfg.Handler = HandlerFunc(testHandler)
@@ -136,14 +139,20 @@ func reset(c net.Conn) {
 	c.Close()
 }
 
-// inState waits until the last move the loop made put a connection in
-// want. The tests that use it have one connection in play at that moment.
+// inState waits until a connection has entered want (from another state)
+// once more than the tests have already waited for: each call stands for
+// the one move its test has just caused, whatever other connections do
+// meanwhile.
 func (o *observed) inState(t *testing.T, want state) {
 	t.Helper()
 	servertest.WaitUntil(t, "a connection in state "+want.String(), func() bool {
 		o.mu.Lock()
 		defer o.mu.Unlock()
-		return o.last == want
+		if o.entered[want] > o.awaited[want] {
+			o.awaited[want]++
+			return true
+		}
+		return false
 	})
 }
 
@@ -189,6 +198,9 @@ func TestEveryReadAndWritePathIsTaken(t *testing.T) {
 
 func TestEveryTimeoutIsTaken(t *testing.T) {
 	short := 200 * time.Millisecond
+	linger := lingerTime
+	lingerTime = short
+	t.Cleanup(func() { lingerTime = linger }) // after the server's cleanup has stopped it
 	s, o := startObserved(t, Config{IdleTimeout: short, HeaderTimeout: short, BodyTimeout: short, WriteTimeout: short})
 	for _, tt := range []struct {
 		name string
@@ -407,7 +419,12 @@ func TestAFilesHeadAndBodyShareASegment(t *testing.T) {
 
 // Close reaches a connection in any state: each is closed through commit.
 func TestStopReachesEveryState(t *testing.T) {
-	s, o := startObserved(t, Config{})
+	// No clock may end a connection before Close does, however slow the
+	// machine: every timeout, the linger's too, is an hour here.
+	linger := lingerTime
+	lingerTime = time.Hour
+	t.Cleanup(func() { lingerTime = linger }) // after the server's cleanup has stopped it
+	s, o := startObserved(t, Config{HeaderTimeout: time.Hour, IdleTimeout: time.Hour, WriteTimeout: time.Hour})
 	for _, tt := range []struct {
 		send string
 		in   state

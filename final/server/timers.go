@@ -107,8 +107,9 @@ func newTimers(cfg *Config) timers {
 
 var timerNames = [numTimers]string{"none", "header", "body", "idle", "write", "linger"}
 
-// lingerTime bounds how long a closing connection waits for the client's FIN.
-const lingerTime = 2 * time.Second
+// lingerTime bounds how long a closing connection waits for the client's
+// FIN. A variable only so that a test can make it long.
+var lingerTime = 2 * time.Second
 
 func (ts *timers) list(kind timerKind) *timeoutList {
 	if kind == timerNone {
