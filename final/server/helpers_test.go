@@ -63,8 +63,15 @@ func startServer(t testing.TB, cfg Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveUntilCleanup(t, s, func(from state, on event, _ state) { taken.record(from, on) })
+	return s
+}
+
+// serveUntilCleanup runs s, each move of its loops told to observe, and
+// closes it when the test ends.
+func serveUntilCleanup(t testing.TB, s *Server, observe func(from state, on event, to state)) {
 	for _, l := range s.loops {
-		l.observe = func(from state, on event, _ state) { taken.record(from, on) }
+		l.observe = observe
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve() }()
@@ -79,7 +86,6 @@ func startServer(t testing.TB, cfg Config) *Server {
 			t.Error("the loops did not stop")
 		}
 	})
-	return s
 }
 
 func dial(t testing.TB, s *Server) net.Conn {

@@ -114,23 +114,22 @@ func startObserved(t *testing.T, cfg Config) (*Server, *observed) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range s.loops {
-		l.observe = o.record
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve() }()
-	t.Cleanup(func() {
-		s.Close()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		case <-time.After(patience):
-			t.Error("the loops did not stop")
-		}
-	})
+	serveUntilCleanup(t, s, o.record)
 	return s, o
+}
+
+// waiting is a request, or part of one, that leaves its connection in a
+// state, for a client that then does nothing.
+var waiting = []struct {
+	name string
+	send string
+	in   state
+}{
+	{"head", "GET /plaintext HTTP/1.1\r\n", stateHead},
+	{"body", postHead + "abc", stateBody},
+	{"idle", get, stateIdle},
+	{"writing", "GET /big HTTP/1.1\r\nHost: t\r\n\r\n", stateWriting},
+	{"linger", "GET /close HTTP/1.1\r\nHost: t\r\n\r\n", stateLinger},
 }
 
 // reset closes c with SO_LINGER 0: the kernel sends RST, not FIN.
@@ -202,17 +201,7 @@ func TestEveryTimeoutIsTaken(t *testing.T) {
 	lingerTime = short
 	t.Cleanup(func() { lingerTime = linger }) // after the server's cleanup has stopped it
 	s, o := startObserved(t, Config{IdleTimeout: short, HeaderTimeout: short, BodyTimeout: short, WriteTimeout: short})
-	for _, tt := range []struct {
-		name string
-		send string
-		in   state
-	}{
-		{"head", "GET /plaintext HTTP/1.1\r\n", stateHead},
-		{"body", postHead + "abc", stateBody},
-		{"idle", get, stateIdle},
-		{"writing", "GET /big HTTP/1.1\r\nHost: t\r\n\r\n", stateWriting},
-		{"linger", "GET /close HTTP/1.1\r\nHost: t\r\n\r\n", stateLinger},
-	} {
+	for _, tt := range waiting {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, s)
 			io.WriteString(c, tt.send)
@@ -225,17 +214,7 @@ func TestEveryTimeoutIsTaken(t *testing.T) {
 
 func TestEveryStateSurvivesAReset(t *testing.T) {
 	s, o := startObserved(t, Config{})
-	for _, tt := range []struct {
-		name string
-		send string
-		in   state
-	}{
-		{"head", "GET /plaintext HTTP/1.1\r\n", stateHead},
-		{"body", postHead + "abc", stateBody},
-		{"idle", get, stateIdle},
-		{"writing", "GET /big HTTP/1.1\r\nHost: t\r\n\r\n", stateWriting},
-		{"linger", "GET /close HTTP/1.1\r\nHost: t\r\n\r\n", stateLinger},
-	} {
+	for _, tt := range waiting {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, s)
 			io.WriteString(c, tt.send)
