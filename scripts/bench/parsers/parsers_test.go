@@ -60,18 +60,21 @@ var parsers = []parser{
 	{"nethttp", nethttpParser},
 }
 
-// step3Parser parses straight from the bytes, as the final server does from
-// its read buffer: the head, then the Done step of a request without a
-// body, so the parser is ready for the next request.
+// step3Parser copies the head into a buffer of its own, as read(2) does
+// into the final server's read buffer (the other two parsers copy it into
+// a bufio.Reader's), and parses it there: the head, then the Done step of
+// a request without a body, so the parser is ready for the next request.
 func step3Parser(head []byte) func() (int, error) {
 	p := httpparse.New(httpparse.DefaultLimits())
+	buf := make([]byte, len(head))
 	return func() (int, error) {
-		step, err := p.Parse(head)
+		copy(buf, head)
+		step, err := p.Parse(buf)
 		if err != nil {
 			return 0, err
 		}
 		n := len(p.Request().Headers)
-		if _, err := p.Parse(head[step.Consumed:]); err != nil {
+		if _, err := p.Parse(buf[step.Consumed:]); err != nil {
 			return 0, err
 		}
 		return n, nil
@@ -80,7 +83,8 @@ func step3Parser(head []byte) func() (int, error) {
 
 // fasthttpParser reads through a bufio.Reader, the only way
 // RequestHeader.Read takes its input; the reader is reset over the same
-// bytes each time, as a fasthttp server reuses one per connection.
+// bytes each time, as a fasthttp server reuses one per connection, and
+// copies them into its buffer as it fills it.
 func fasthttpParser(head []byte) func() (int, error) {
 	r := bytes.NewReader(head)
 	br := bufio.NewReaderSize(r, 4096)
