@@ -28,14 +28,6 @@ type fileSend struct {
 	remaining int64
 }
 
-func (o *output) pending() int {
-	n := len(o.buf) - o.sent
-	for _, f := range o.files {
-		n += int(f.remaining)
-	}
-	return n
-}
-
 // closeFiles releases the descriptors of files not yet sent.
 func (o *output) closeFiles() {
 	for _, f := range o.files {
