@@ -82,7 +82,10 @@ func TestEachDefectFailsItsCheck(t *testing.T) {
 		{"bare_lf", "1", "stage1.whole_request", `a line of the head ends with a bare LF`,
 			[]string{"stage1.split_request", "stage1.byte_at_a_time", "stage1.empty_connection", "stage1.closed_mid_request", "stage1.oversized_head"}},
 		{"die_mid_request", "1", "stage1.closed_mid_request", `the server ended \(exit status 3\); after a client that closed in the middle`, nil},
-		{"max_50", "2", "stage2.many_clients", `\d+ of 200 answered; client \d+: the server (closed|reset) the connection (\(RST\) )?without a response`, nil},
+		{"max_50", "2", "stage2.many_clients", `\d+ of 200 answered; client \d+: the server (closed|reset) the connection (\(RST\) )?without a response`,
+			// The next check may begin while the server still counts the
+			// 200 clients as open, and then it drops that check's too.
+			[]string{"stage2.slow_client"}},
 		{"small_head_limit", "2", "stage2.large_head", `a 6140-byte head: status 431`, nil},
 		{"skip_body", "2", "stage2.large_body", `large_body +(after the 256 KiB body|sending the body)`, nil},
 		{"echo_no_type", "3", "stage3.echo_length", `Content-Type: "application/octet-stream"`, nil},
