@@ -58,7 +58,7 @@ func (l *loop) accept() (int, netip.AddrPort, error) {
 	fd, peer, err := rawAccept4(l.listenFD)
 	l.stats.accepts.inc()
 	if l.trace.On() {
-		l.trace.Call("accept4("+itoa(l.listenFD)+", ..., SOCK_CLOEXEC|SOCK_NONBLOCK)", fd, err)
+		l.trace.Call("accept4("+strconv.Itoa(l.listenFD)+", ..., SOCK_CLOEXEC|SOCK_NONBLOCK)", fd, err)
 	}
 	return fd, peer, err
 }

@@ -4,6 +4,7 @@ package server
 
 import (
 	"runtime"
+	"strconv"
 	"time"
 
 	"epollhttp/step1-socket/sock"
@@ -226,28 +227,6 @@ func (l *loop) closeListener() {
 func (l *loop) closeFD(fd int) {
 	err := unix.Close(fd)
 	if l.trace.On() {
-		l.trace.Call("close("+itoa(fd)+")", 0, err)
+		l.trace.Call("close("+strconv.Itoa(fd)+")", 0, err)
 	}
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

@@ -58,7 +58,7 @@ func (l *loop) read(fd int, b []byte) (int, error) {
 func (l *loop) process(c *conn) (waitsForOutput bool) {
 	waitsForOutput = l.serveInput(c)
 	if c.bodyAt != nil && !l.keepPartialBody(c) {
-		l.queueError(c, 503, "too many request bodies in flight; retry")
+		l.refuseBody(c)
 	}
 	return waitsForOutput
 }
@@ -85,7 +85,7 @@ func (l *loop) serveInput(c *conn) bool {
 			l.startRequest(c)
 		case httpparse.Body:
 			if !l.addBody(c, step.Body) {
-				l.queueError(c, 503, "too many request bodies in flight; retry")
+				l.refuseBody(c)
 				return false
 			}
 		case httpparse.Done:
@@ -121,7 +121,7 @@ func (l *loop) startRequest(c *conn) {
 		case !hasBody || c.in.len() > 0:
 		case !l.bodyFits(r):
 			// Better said now than after the client has sent it all.
-			l.queueError(c, 503, "too many request bodies in flight; retry")
+			l.refuseBody(c)
 		default:
 			l.queueBytes(c, continueLine)
 		}
@@ -204,6 +204,12 @@ func (l *loop) growBody(c *conn, n int) bool {
 	c.body = grown
 	return true
 	// exercise 4.3 end
+}
+
+// refuseBody answers a body the loop's budget has no room for: 503, which
+// queueError gives a Retry-After, and a close.
+func (l *loop) refuseBody(c *conn) {
+	l.queueError(c, 503, "too many request bodies in flight; retry")
 }
 
 // bodyFits reports whether the budget has room for what a head declares

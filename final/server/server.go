@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -193,7 +194,7 @@ func (s *Server) newLoop(id int, addr string) (*loop, error) {
 	// kept-alive connection. Accepted sockets inherit it from the listener,
 	// so this one call covers every connection.
 	err = unix.SetsockoptInt(l.listenFD, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	l.trace.Call("setsockopt("+itoa(l.listenFD)+", SOL_TCP, TCP_NODELAY, [1], 4)", 0, err)
+	l.trace.Call("setsockopt("+strconv.Itoa(l.listenFD)+", SOL_TCP, TCP_NODELAY, [1], 4)", 0, err)
 	if err != nil {
 		l.closeAll()
 		return nil, fmt.Errorf("TCP_NODELAY: %w", err)

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -230,7 +231,7 @@ func (l *loop) stillReading(c *conn) bool {
 func (l *loop) abortOnClose(fd int) {
 	err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 	if l.trace.On() {
-		l.trace.Call("setsockopt("+itoa(fd)+", SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8)", 0, err)
+		l.trace.Call("setsockopt("+strconv.Itoa(fd)+", SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8)", 0, err)
 	}
 }
 
@@ -242,7 +243,7 @@ func (l *loop) noteUnsent(c *conn) { c.unsentMark = int32(l.unsentBytes(c.fd)) }
 func (l *loop) unsentBytes(fd int) int {
 	n, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
 	if l.trace.On() {
-		l.trace.Call("ioctl("+itoa(fd)+", SIOCOUTQ, ["+itoa(n)+"])", 0, err)
+		l.trace.Call("ioctl("+strconv.Itoa(fd)+", SIOCOUTQ, ["+strconv.Itoa(n)+"])", 0, err)
 	}
 	if err != nil {
 		return -1
