@@ -158,84 +158,11 @@ declare -A ADDRS PIDS
 start() {
 	case $1 in
 	final) start_server final taskset -c 0 env GOMAXPROCS=1 "$FINAL_BIN" -addr 127.0.0.1:0 -loops 1 -quiet ;;
-	nginx) start_nginx ;;
+	nginx) start_nginx "" taskset -c 0 ;;
 	*) start_server "$1" taskset -c 0 env GOMAXPROCS=1 "bin/$1" -addr 127.0.0.1:0 ;;
 	esac
 	ADDRS[$1]=$ADDR
 	PIDS[$1]=$PID
-}
-
-# start_nginx: nginx as the other servers run, one process (no master)
-# with one worker's event loop on CPU 0, answering /plaintext as they do.
-# It prints no ready line and cannot report a port the kernel chose, so
-# the script picks a port that ss(8) shows free and waits until nginx
-# answers there; if another program took the port first, nginx exits
-# (bind: EADDRINUSE) and the next try picks another.
-start_nginx() {
-	local port try
-	need ss iproute2
-	mkdir -p "$WORK/nginx"
-	for try in 1 2 3; do
-		for port in $(shuf -i 20000-60000 -n 20); do
-			ss -Htln "sport = :$port" | grep -q . || break
-		done
-		write_nginx_conf "$port"
-		print_line "taskset -c 0 nginx -p $WORK/nginx -e $WORK/nginx.err -c $WORK/nginx.conf > $WORK/nginx.out 2>&1 &"
-		taskset -c 0 nginx -p "$WORK/nginx" -e "$WORK/nginx.err" -c "$WORK/nginx.conf" >"$WORK/nginx.out" 2>&1 &
-		PID=$!
-		STARTED+=("$PID")
-		ADDR=127.0.0.1:$port
-		if wait_nginx; then
-			echo "# nginx is pid $PID, listening on $ADDR"
-			return 0
-		fi
-		kill -0 "$PID" 2>/dev/null && break # running, not answering: no point in another port
-		wait "$PID" 2>/dev/null || true
-	done
-	echo "nginx did not answer on $ADDR; it said:" >&2
-	cat "$WORK/nginx.out" "$WORK/nginx.err" >&2 2>/dev/null
-	exit 1
-}
-
-# wait_nginx: wait (10 s at most) until nginx, pid $PID, answers on $ADDR;
-# the Server field tells it from another program on the same port.
-wait_nginx() {
-	local tries=100
-	while ((tries-- > 0)) && kill -0 "$PID" 2>/dev/null; do
-		if curl -s -D - -o /dev/null --max-time 1 "http://$ADDR/plaintext" | grep -qi '^server: nginx'; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-
-# write_nginx_conf PORT: $WORK/nginx.conf, every path in $WORK.
-write_nginx_conf() {
-	cat >"$WORK/nginx.conf" <<NGINX
-daemon off;
-master_process off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx.err warn;
-events { worker_connections 8192; }
-http {
-	access_log off;
-	keepalive_requests 100000000;  # as the Go servers: no limit per connection
-	client_body_temp_path $WORK/nginx/body;  # here, not in the system's directories
-	proxy_temp_path $WORK/nginx/proxy;
-	fastcgi_temp_path $WORK/nginx/fastcgi;
-	uwsgi_temp_path $WORK/nginx/uwsgi;
-	scgi_temp_path $WORK/nginx/scgi;
-	server {
-		listen 127.0.0.1:$1 backlog=4096;
-		location = /plaintext {
-			default_type "text/plain; charset=utf-8";
-			return 200 "Hello, World!";
-		}
-	}
-}
-NGINX
 }
 
 # run_case CASE CONNS SERVERS... -- [wrk args...]: a warm-up run per

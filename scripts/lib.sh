@@ -316,6 +316,93 @@ stop_server() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# start_nginx STATIC PREFIX...: nginx as the course's servers run, one
+# process (no master, one worker: one event loop), answering /plaintext as
+# they do and, when STATIC is a directory, serving its files under
+# /static/ with sendfile(2), as final does. PREFIX, if any, comes before
+# the nginx command (bench.sh: taskset -c 0). nginx prints no ready line
+# and cannot report a port the kernel chose, so this picks a port that
+# ss(8) shows free and waits until nginx answers there; if another program
+# took the port first, nginx exits (bind: EADDRINUSE) and the next try
+# picks another. Sets ADDR, PORT and PID as start_server does.
+start_nginx() {
+	local static=$1 port try
+	shift
+	need nginx nginx-light
+	need ss iproute2
+	mkdir -p "$WORK/nginx"
+	for try in 1 2 3; do
+		for port in $(shuf -i 20000-60000 -n 20); do
+			ss -Htln "sport = :$port" | grep -q . || break
+		done
+		write_nginx_conf "$port" "$static"
+		print_line "$(quote "$@" nginx -p "$WORK/nginx" -e "$WORK/nginx.err" -c "$WORK/nginx.conf") > $WORK/nginx.out 2>&1 &"
+		"$@" nginx -p "$WORK/nginx" -e "$WORK/nginx.err" -c "$WORK/nginx.conf" >"$WORK/nginx.out" 2>&1 &
+		PID=$!
+		STARTED+=("$PID")
+		ADDR=127.0.0.1:$port
+		PORT=$port
+		if wait_nginx; then
+			echo "# nginx is pid $PID, listening on $ADDR"
+			return 0
+		fi
+		kill -0 "$PID" 2>/dev/null && break # running, not answering: no point in another port
+		wait "$PID" 2>/dev/null || true
+	done
+	echo "nginx did not answer on $ADDR; it said:" >&2
+	cat "$WORK/nginx.out" "$WORK/nginx.err" >&2 2>/dev/null
+	exit 1
+}
+
+# wait_nginx: wait (10 s at most) until nginx, pid $PID, answers on $ADDR;
+# the Server field tells it from another program on the same port.
+wait_nginx() {
+	local tries=100
+	while ((tries-- > 0)) && kill -0 "$PID" 2>/dev/null; do
+		if curl -s -D - -o /dev/null --max-time 1 "http://$ADDR/plaintext" | grep -qi '^server: nginx'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# write_nginx_conf PORT STATIC: $WORK/nginx.conf, every path in $WORK.
+write_nginx_conf() {
+	local static=""
+	if [ -n "$2" ]; then
+		# sendfile_max_chunk is 2 MiB by default since nginx 1.21.4: past
+		# it, the worker goes back to its event loop, as final does past
+		# its write quota.
+		static="location /static/ { alias $2/; sendfile on; }"
+	fi
+	cat >"$WORK/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx.err warn;
+events { worker_connections 8192; }
+http {
+	access_log off;
+	keepalive_requests 100000000;  # as the Go servers: no limit per connection
+	client_body_temp_path $WORK/nginx/body;  # here, not in the system's directories
+	proxy_temp_path $WORK/nginx/proxy;
+	fastcgi_temp_path $WORK/nginx/fastcgi;
+	uwsgi_temp_path $WORK/nginx/uwsgi;
+	scgi_temp_path $WORK/nginx/scgi;
+	server {
+		listen 127.0.0.1:$1 backlog=4096;
+		location = /plaintext {
+			default_type "text/plain; charset=utf-8";
+			return 200 "Hello, World!";
+		}
+		$static
+	}
+}
+NGINX
+}
+
 # start_traced NAME strace OPTIONS... PROGRAM ARGS...: start_server for a
 # program run under strace, and set SERVER to the program's own pid.
 # strace started with a program ignores SIGTERM (it blocks fatal signals so

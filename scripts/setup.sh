@@ -100,6 +100,7 @@ TOOLS=(
 	"taskset util-linux bench.sh: a CPU each for server and load"
 	"prlimit util-linux final-emfile.sh: a descriptor limit for the server"
 	"!tcpdump tcpdump step1-packets.sh: the packets (as root)"
+	"!nginx nginx-light final-fairshare.sh, bench.sh: a peer to compare with"
 	"!chromium chromium final/live_browser_test.go: /live in a real browser"
 	"!qemu-aarch64-static qemu-user-static scripts/test-arm64.sh: the tests on arm64"
 	"!docker docker.io .devcontainer/build.sh: the course's container"

@@ -8,6 +8,14 @@
 // bounded share of a wakeup answers it within a share or two.
 // scripts/final-fairshare.sh runs it; notes/05-hardening.md explains it.
 //
+// Each download runs in a process of its own (this program again, with
+// -downloader), as another client's would. In one Go process the timed
+// request would wait for the Go scheduler as well as for the server: a
+// goroutine that always finds bytes to read never parks, so the timed
+// goroutine, woken by the network poller, can wait for a time slice (10 ms)
+// behind the downloaders before it even sees its answer. That measures the
+// client, not the server.
+//
 //	go run ./bench/fairshare -addr 127.0.0.1:8080 -download /static/big.bin -downloads 3 -for 5s
 package main
 
@@ -18,10 +26,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -34,9 +42,18 @@ func main() {
 	downloadAddr := flag.String("download-addr", "", "fetch the downloads from this server instead (a control: what the machine's load alone costs)")
 	downloads := flag.Int("downloads", 3, "clients downloading at once")
 	period := flag.Duration("for", 5*time.Second, "how long each measurement lasts")
+	downloader := flag.Bool("downloader", false, "be one downloading client: download until standard input closes, then print the bytes read")
 	flag.Parse()
 	if *downloadAddr == "" {
 		*downloadAddr = *addr
+	}
+	if *downloader {
+		n, err := downloadUntilStdinCloses(*downloadAddr, *download)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Println(n)
+		return
 	}
 
 	alone, err := timeRequests(*addr, *small, *every, *period)
@@ -45,30 +62,84 @@ func main() {
 	}
 	report("alone", alone)
 
-	stop := make(chan struct{})
-	var downloaded atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, *downloads)
-	for i := 0; i < *downloads; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := downloadUntil(*downloadAddr, *download, stop, &downloaded); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	busy, err := timeRequests(*addr, *small, *every, *period)
-	close(stop)
-	wg.Wait()
-	close(errs)
+	clients, err := startDownloaders(*downloads, *downloadAddr, *download)
 	if err != nil {
 		fail(err)
 	}
-	for err := range errs {
+	busy, err := timeRequests(*addr, *small, *every, *period)
+	read, stopErr := stopDownloaders(clients)
+	if err != nil {
 		fail(err)
 	}
-	report(fmt.Sprintf("during %d downloads (%d MB read)", *downloads, downloaded.Load()>>20), busy)
+	if stopErr != nil {
+		fail(stopErr)
+	}
+	report(fmt.Sprintf("during %d downloads (%d MB read)", *downloads, read>>20), busy)
+}
+
+// downloader is one downloading client, a child process: closing its
+// standard input tells it to stop; it then prints how many bytes it read.
+type downloader struct {
+	cmd  *exec.Cmd
+	stop io.WriteCloser
+	out  strings.Builder
+}
+
+// startDownloaders starts n downloading clients, each this program again
+// with -downloader.
+func startDownloaders(n int, addr, path string) ([]*downloader, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var clients []*downloader
+	for i := 0; i < n; i++ {
+		d := &downloader{cmd: exec.Command(self, "-downloader", "-download-addr", addr, "-download", path)}
+		d.cmd.Stdout = &d.out
+		d.cmd.Stderr = os.Stderr
+		if d.stop, err = d.cmd.StdinPipe(); err == nil {
+			err = d.cmd.Start()
+		}
+		if err != nil {
+			stopDownloaders(clients)
+			return nil, fmt.Errorf("starting a downloader: %w", err)
+		}
+		clients = append(clients, d)
+	}
+	return clients, nil
+}
+
+// stopDownloaders stops every client and returns the bytes they read.
+func stopDownloaders(clients []*downloader) (int64, error) {
+	var total int64
+	var firstErr error
+	for _, d := range clients {
+		d.stop.Close()
+	}
+	for _, d := range clients {
+		err := d.cmd.Wait()
+		n, parseErr := strconv.ParseInt(strings.TrimSpace(d.out.String()), 10, 64)
+		if err == nil {
+			err = parseErr
+		}
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("a downloader: %w", err)
+		}
+		total += n
+	}
+	return total, firstErr
+}
+
+// downloadUntilStdinCloses is a downloader's whole life.
+func downloadUntilStdinCloses(addr, path string) (int64, error) {
+	stop := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		close(stop)
+	}()
+	var read atomic.Int64
+	err := downloadUntil(addr, path, stop, &read)
+	return read.Load(), err
 }
 
 func fail(err error) {
