@@ -2,7 +2,7 @@
 # demo.sh: a step's demos for a class, one script after another, in the
 # order of that step's plan in notes/teaching.md.
 #
-#   scripts/demo.sh STEP            # STEP is 1 to 4
+#   scripts/demo.sh STEP            # STEP is 1 to 6
 #   PAUSE=1 scripts/demo.sh STEP    # wait for Enter between sections
 #   WIDE=1 scripts/demo.sh STEP     # long lines whole (a wide screen)
 #   scripts/demo.sh --list          # every step's plan
@@ -20,15 +20,18 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-# The plans, one per step of notes/teaching.md. Scripts not named here
-# (bench.sh, bench-idle.sh, final-soak.sh...) take minutes each: they are
-# for a session of their own, or for homework.
+# The plans, one per session of notes/teaching.md: steps 1 to 3, the
+# final server (4), under attack (5), its performance (6). Scripts not
+# named here take minutes each: bench.sh is run before session 6 (and
+# rewrites notes/06-performance.svg), final-soak.sh is homework.
 PLANS=(
 	""
 	"step1-curl step1-strace step1-packets step1-blocking step1-reuseaddr"
 	"step2-curl step2-lt-vs-et step2-backpressure step2-strace"
 	"step3-parse step3-smuggle final-smuggle"
-	"final-curl final-pipeline final-strace final-wrk final-slowloris final-emfile final-shutdown"
+	"final-curl final-pipeline final-strace final-wrk"
+	"final-slowloris final-bigbody final-emfile final-fairshare final-smuggle final-shutdown"
+	"final-wrk final-strace bench-idle"
 )
 
 usage() {
@@ -41,13 +44,13 @@ for arg in "$@"; do
 	case $arg in
 	--quick) QUICK=1 ;;
 	--list)
-		for step in 1 2 3 4; do
+		for step in 1 2 3 4 5 6; do
 			echo "step $step: ${PLANS[step]}"
 		done
 		exit 0
 		;;
 	-h | --help) usage ;;
-	[1-4]) STEP=$arg ;;
+	[1-6]) STEP=$arg ;;
 	*) usage ;;
 	esac
 done
@@ -57,7 +60,7 @@ done
 # under "## Step N").
 check_plans() {
 	local step name listed failed=0
-	for step in 1 2 3 4; do
+	for step in 1 2 3 4 5 6; do
 		for name in ${PLANS[step]}; do
 			if [ ! -x "scripts/$name.sh" ]; then
 				echo "step $step: scripts/$name.sh is missing or not executable"
@@ -77,7 +80,7 @@ check_plans() {
 			failed=1
 		fi
 	done
-	((failed == 0)) && echo "demo.sh: the four plans match notes/teaching.md"
+	((failed == 0)) && echo "demo.sh: the six plans match notes/teaching.md"
 	return "$failed"
 }
 
