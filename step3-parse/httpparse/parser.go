@@ -117,7 +117,9 @@ type field struct {
 type Parser struct {
 	Limits Limits
 	// Trace, when set, is called at every change of state with the offset
-	// (from the start of the message) of the byte that caused it.
+	// (from the start of the message) of the byte that caused it. A head
+	// is then scanned one byte more at a time (traceHead): slower, and
+	// meant for learning and debugging.
 	Trace func(from, to State, offset int)
 
 	state  State
@@ -179,7 +181,13 @@ func (p *Parser) Parse(in []byte) (Step, error) {
 		// whole, 0 before, and Step is made only here: a Step is five
 		// words, which Go keeps in memory, not in registers, so each
 		// function that passed one up would copy it once more.
-		n, err := p.parseHead(in)
+		var n int
+		var err error
+		if p.Trace != nil {
+			n, err = p.traceHead(in)
+		} else {
+			n, err = p.parseHead(in)
+		}
 		if n == 0 {
 			return Step{Kind: NeedMore}, err
 		}
@@ -192,7 +200,31 @@ func (p *Parser) Parse(in []byte) (Step, error) {
 	return p.parseBody(in)
 }
 
-// to moves to state s because of the byte at offset, and tells Trace.
+// traceHead scans the head as parseHead does, one byte more at a time,
+// and tells Trace of every change of state. parseHead itself only sets
+// p.state: a call to Trace in its loop, even one never made, cost about 5%
+// of a head (in Go a call may change every register, so a loop with a
+// call in it keeps its variables in memory; notes/03-parse.md). Given one
+// more byte, a head changes state at most once, and that byte is what
+// changed it; the scan picks up at p.pos each time, so it still reads each
+// byte once.
+func (p *Parser) traceHead(in []byte) (int, error) {
+	for k := p.pos + 1; k <= len(in); k++ {
+		from := p.state
+		n, err := p.parseHead(in[:k])
+		if p.state != from {
+			p.Trace(from, p.state, k-1)
+		}
+		if n != 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, nil
+}
+
+// to moves to state s because of the byte at offset, and tells Trace. The
+// states of the body use it; those of the head are set in place (see
+// traceHead).
 func (p *Parser) to(s State, offset int) {
 	if p.Trace != nil {
 		p.Trace(p.state, s, offset)

@@ -15,6 +15,9 @@ package httpparse
 // state. A state reached that way may find no byte left (i == end), so each
 // one that reads b[i] before any loop checks for that first.
 //
+// A change of state is a plain assignment to p.state, with no call to
+// Trace: Parse scans through traceHead when Trace is set.
+//
 // No scan runs past the limit that applies where it stands (the request
 // line's, then the whole head's): the first byte over a limit is where the
 // head fails, whatever comes after it and however the bytes were cut.
@@ -43,7 +46,7 @@ scan:
 			if p.emptyLines++; p.emptyLines > maxEmptyLines {
 				return 0, p.fail(400, "too many empty lines before the request line", i)
 			}
-			p.to(StateStart, i)
+			p.state = StateStart
 			i++
 
 		case StateStart:
@@ -56,14 +59,14 @@ scan:
 					i++
 					continue
 				case '\r':
-					p.to(StateStartLF, i)
+					p.state = StateStartLF
 					i++
 					continue
 				}
 				return 0, p.fail(400, "a request must begin with a method", i)
 			}
 			p.lineStart = i
-			p.to(StateMethod, i)
+			p.state = StateMethod
 			end = min(len(b), p.limit())
 			fallthrough
 
@@ -80,7 +83,7 @@ scan:
 				return 0, p.fail(400, "the method must be a token followed by one space", j)
 			}
 			p.methodEnd, p.targetStart = j, j+1
-			p.to(StateTarget, j)
+			p.state = StateTarget
 			i = j + 1
 			fallthrough
 
@@ -126,7 +129,7 @@ scan:
 				return 0, p.fail(400, "invalid byte in the request-target", j)
 			}
 			p.targetEnd, p.versionStart = j, j+1
-			p.to(StateVersion, j)
+			p.state = StateVersion
 			i = j + 1
 			fallthrough
 
@@ -153,13 +156,13 @@ scan:
 			switch b[j] {
 			case '\r':
 			case '\n': // a bare LF ends the line (RFC 9112 §2.2 allows it)
-				p.to(StateFieldStart, j)
+				p.state = StateFieldStart
 				end = min(len(b), p.limit())
 				continue
 			default: // after "HTTP/1.1" in one go: "HTTP/1.10", say
 				return 0, p.fail(400, "malformed HTTP version", p.versionStart)
 			}
-			p.to(StateRequestLineLF, j)
+			p.state = StateRequestLineLF
 			fallthrough
 
 		case StateRequestLineLF:
@@ -169,7 +172,7 @@ scan:
 			if b[i] != '\n' {
 				return 0, p.fail(400, "CR without LF at the end of the request line", i)
 			}
-			p.to(StateFieldStart, i)
+			p.state = StateFieldStart
 			end = min(len(b), p.limit())
 			i++
 			fallthrough
@@ -181,7 +184,7 @@ scan:
 			if c := b[i]; !isTchar[c] {
 				switch c {
 				case '\r':
-					p.to(StateHeadLF, i)
+					p.state = StateHeadLF
 					i++
 					continue
 				case '\n':
@@ -199,7 +202,7 @@ scan:
 				return 0, p.fail(431, "too many header fields", i)
 			}
 			p.fieldStart = i
-			p.to(StateFieldName, i)
+			p.state = StateFieldName
 			fallthrough
 
 		case StateFieldName:
@@ -221,7 +224,7 @@ scan:
 				return 0, p.fail(400, "invalid byte in a field name", j)
 			}
 			p.nameEnd = j
-			p.to(StateFieldValue, j)
+			p.state = StateFieldValue
 			i = j + 1
 			fallthrough
 			// exercise 3.1 end
@@ -254,10 +257,10 @@ scan:
 			switch b[j] {
 			case '\r':
 				p.addField(b, j)
-				p.to(StateFieldLF, j)
+				p.state = StateFieldLF
 			case '\n':
 				p.addField(b, j)
-				p.to(StateFieldStart, j)
+				p.state = StateFieldStart
 				i = j + 1
 				continue
 			default:
@@ -274,7 +277,7 @@ scan:
 			if b[i] != '\n' {
 				return 0, p.fail(400, "CR without LF in the header section", i)
 			}
-			p.to(StateFieldStart, i)
+			p.state = StateFieldStart
 			i++
 
 		case StateHeadLF:
@@ -383,12 +386,12 @@ func (p *Parser) headDone(b []byte, end int) (int, error) {
 	switch {
 	case r.Framing == FramingChunked:
 		p.left, p.bodySeen, p.digits, p.trailer = 0, 0, 0, 0
-		p.to(StateChunkSize, end-1)
+		p.state = StateChunkSize
 	case r.Framing == FramingLength && r.ContentLength > 0:
 		p.left = r.ContentLength
-		p.to(StateBodyLength, end-1)
+		p.state = StateBodyLength
 	default:
-		p.to(StateComplete, end-1)
+		p.state = StateComplete
 	}
 	return end, nil
 }
