@@ -63,9 +63,11 @@ count_responses() {
 summarize() {
 	local responses
 	responses=$(count_responses)
+	print_line "grep -a -E '^HTTP/1.1 |^Connection:' $WORK/answer"
 	grep -a -E '^HTTP/1.1 |^Connection:' "$WORK/answer" || true
 	if grep -a -q '^HTTP/1.1 400 ' "$WORK/answer"; then
-		echo "reason: $(tail -n 1 "$WORK/answer")"
+		print_line "tail -n 1 $WORK/answer"
+		tail -n 1 "$WORK/answer" | fit # fit ends the line, which the body may not
 	fi
 	if [ "$responses" = 1 ]; then
 		echo "# 1 response: the GET /healthz behind it was never read as a request"
@@ -79,6 +81,7 @@ summarize() {
 
 say "first, a request with nothing wrong: both requests are answered"
 send "${POST}Content-Length: 4\r\n\r\nbody$SECOND"
+print_line "grep -a -o 'HTTP/1\\.1 [0-9][0-9][0-9] .*' $WORK/answer"
 grep -a -o 'HTTP/1\.1 [0-9][0-9][0-9] .*' "$WORK/answer"
 echo "# $(count_responses) responses: the body was the 4 bytes 'body', and the GET after it a request"
 
