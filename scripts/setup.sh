@@ -5,7 +5,8 @@
 # It fetches what the go command would otherwise fetch on first use: the
 # Go toolchain go.work asks for, if the installed go is older (and the
 # oldest one scripts/test.sh also tests with, scripts/test-min-go.sh), and
-# every module the course needs (golang.org/x/sys), into the module cache.
+# every module the course needs (golang.org/x/sys), into the module cache,
+# and the benchmark's peers (gnet, fasthttp), built into bin/.
 # It builds every program into bin/ and compiles the tests, so the build
 # cache is warm. Then it proves the point: every module builds again with
 # GOPROXY=off, the network forbidden. Where a container engine runs, it
@@ -47,6 +48,14 @@ fi
 say "modules: every dependency into the module cache, $(go env GOMODCACHE)"
 for module in "${MODULES[@]}"; do
 	run_sh "cd $module && GOWORK=off go mod download" || failed=1
+done
+
+say "bench.sh's peers, gnet and fasthttp: modules of their own, outside go.work"
+echo "# optional: without them bench.sh measures net/http, nginx and final, and says so"
+for peer in gnet fasthttp; do
+	[ -d "scripts/bench/$peer" ] || continue
+	run_sh "cd scripts/bench/$peer && GOWORK=off go build -o ../../../bin/$peer ." ||
+		echo "# $peer not fetched: bench.sh will leave it out"
 done
 
 say "build: every program into bin/, and the tools in scripts/"
