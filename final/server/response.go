@@ -105,10 +105,8 @@ func checkField(name, value string) error {
 			return ErrFieldName
 		}
 	}
-	for i := 0; i < len(value); i++ {
-		if c := value[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return ErrFieldValue
-		}
+	if !httpparse.ValidFieldValue(value) { // the rule requests are parsed by
+		return ErrFieldValue
 	}
 	if serverField(name) {
 		return ErrServerField
