@@ -6,22 +6,26 @@
 # final, and nginx when it is installed (worker_processes 1). Each runs on
 # CPU 0 (taskset -c 0, GOMAXPROCS=1, final with -loops 1, gnet and nginx
 # with one event loop) and wrk runs on CPU 1, so they do not fight for a
-# core. Every case gets a warm-up run per server, then three rounds in
+# core. Every case gets a warm-up run per server, then five rounds in
 # which each server is measured once in turn, so that a machine whose speed
-# drifts meets every server alike; the median round (by requests/s) is
-# reported: requests/s, p50 and p99 latency, the server's CPU (user and
-# system time from /proc/PID/stat) as a share of one core, requests/s per
-# server core (requests/s divided by that share) and CPU per request.
+# drifts meets every server alike; the median round by CPU per request
+# (the figure the comparisons are about: its inverse is requests/s per
+# server core) is reported: requests/s, p50 and p99 latency, the server's
+# CPU (user and system time from /proc/PID/stat) as a share of one core,
+# requests/s per server core (requests/s divided by that share) and CPU per
+# request. On a virtual machine one round can differ from the next by a
+# fifth; the median of five is steadier than that of three.
 #
 # Cases: keep-alive (64 connections), pipelined (256 connections, 16
 # requests per write), Connection: close (16 connections), and, for final
 # and net/http only, a sweep of keep-alive connections from 16 to 4096.
 #
-#   scripts/bench.sh            # about 7 minutes; writes notes/06-performance.svg
+#   scripts/bench.sh            # about 9 minutes; writes notes/06-performance.svg
 #   scripts/bench.sh --quick    # one 1-second run per case, to see it works
 #
-# BENCH_SERVERS picks servers (nethttp fasthttp gnet nginx final) and
-# BENCH_CASES cases (keepalive pipelined close sweep). To measure a change
+# BENCH_SERVERS picks servers (nethttp fasthttp gnet nginx final),
+# BENCH_CASES cases (keepalive pipelined close sweep), BENCH_RUNS the rounds
+# (5) and BENCH_DURATION each round's length (4s). To measure a change
 # before and after, build each version and point the script at it:
 #   FINAL_BIN=bin/final-before BENCH_SERVERS=final scripts/bench.sh
 #   BENCH_SERVERS="gnet final" BENCH_CASES="keepalive close" scripts/bench.sh
@@ -38,7 +42,7 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 need taskset util-linux
 
-DURATION=5s RUNS=3 WARMUP=2s SWEEP="16 64 256 1024 4096"
+DURATION=${BENCH_DURATION:-4s} RUNS=${BENCH_RUNS:-5} WARMUP=2s SWEEP="16 64 256 1024 4096"
 if [ "$QUICK" = 1 ]; then
 	DURATION=1s RUNS=1 WARMUP="" SWEEP="16 256"
 fi
@@ -189,7 +193,7 @@ run_case() {
 		done
 	done
 	for server in "${servers[@]}"; do
-		median=$(printf '%s' "${runs[$server]}" | sort -n -k1 | sed -n "$(((RUNS + 1) / 2))p")
+		median=$(printf '%s' "${runs[$server]}" | sort -n -k4 | sed -n "$(((RUNS + 1) / 2))p")
 		printf '%s\t%s\t%s\t%s\n' "$server" "$case" "$conns" "${median// /	}" >>"$RESULTS"
 		printf '  %-8s %-10s %5s conns: %s\n' "$server" "$case" "$conns" "$median"
 	done
