@@ -97,8 +97,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	err = srv.Serve()
 	announcing.Lock() // let the signal's line out first; never unlocked: we are leaving
 	total := server.Total(srv.Stats())
-	fmt.Fprintf(stderr, "final: served %d %s on %d %s; syscalls: epoll_wait=%d read=%d write=%d accept4=%d sendfile=%d epoll_ctl=%d\n",
-		total.Requests, plural(total.Requests, "request"), total.ConnectionsAll, plural(total.ConnectionsAll, "connection"),
+	// Two lines, each short enough for a projector's 100 columns.
+	fmt.Fprintf(stderr, "final: served %d %s on %d %s\n",
+		total.Requests, plural(total.Requests, "request"), total.ConnectionsAll, plural(total.ConnectionsAll, "connection"))
+	fmt.Fprintf(stderr, "final: syscalls: epoll_wait=%d read=%d write=%d accept4=%d sendfile=%d epoll_ctl=%d\n",
 		total.Syscalls.EpollWait, total.Syscalls.Read, total.Syscalls.Write,
 		total.Syscalls.Accept4, total.Syscalls.Sendfile, total.Syscalls.EpollCtl)
 	if err != nil {

@@ -29,15 +29,14 @@ fi
 
 REQ='GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n'
 
-# summary NAME: the server's exit line, and its calls per request.
+# summary NAME: the server's two exit lines, and its calls per request.
 summary() {
 	local name=$1
-	run_sh "grep '^final: served' $WORK/$name.err"
-	awk '/^final: served/ {
-		for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[2] != "") n[kv[1]] = kv[2] }
-		printf "# per request: %.2f reads, %.2f writes, %.2f epoll_waits\n",
-			n["read"] / $3, n["write"] / $3, n["epoll_wait"] / $3
-	}' "$WORK/$name.err"
+	run_sh "grep -E '^final: (served|syscalls)' $WORK/$name.err"
+	awk '/^final: served/ { requests = $3 }
+		/^final: syscalls/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[2] != "") n[kv[1]] = kv[2] } }
+		END { printf "# per request: %.2f reads, %.2f writes, %.2f epoll_waits\n",
+			n["read"] / requests, n["write"] / requests, n["epoll_wait"] / requests }' "$WORK/$name.err"
 }
 
 say "build the final server"

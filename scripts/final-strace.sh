@@ -119,7 +119,7 @@ strace_server seq
 # curl's [1-N] is N URLs, fetched in turn over one connection.
 run_sh "curl -s --max-time 60 'http://$ADDR/plaintext?[1-$N]' | grep -o 'Hello, World!' | wc -l"
 stop_traced
-run_sh "grep '^final: served' $WORK/seq.err"
+run_sh "grep -E '^final: (served|syscalls)' $WORK/seq.err"
 count seq "one at a time"
 
 say "$N requests pipelined, $BATCH per write, on one connection"
@@ -140,7 +140,7 @@ done
 print_line "exec {conn}<&-"
 exec {conn}<&-
 stop_traced
-run_sh "grep '^final: served' $WORK/batch.err"
+run_sh "grep -E '^final: (served|syscalls)' $WORK/batch.err"
 count batch "$BATCH per write"
 
 say "calls per request, on the loop's thread"

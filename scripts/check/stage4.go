@@ -191,7 +191,7 @@ func http10(r *run) result {
 		res.summary = "HTTP/1.0, the response said keep-alive, the next request: " + res.summary
 		return res
 	}
-	return passf("1.0: answered, then the close; 1.0 asking for keep-alive: kept, said so")
+	return passf("1.0: answered, then closed; 1.0 with keep-alive: kept, and said so")
 }
 
 func staticFiles(r *run) result {

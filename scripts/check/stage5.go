@@ -246,7 +246,7 @@ func descriptorFlood(r *run) result {
 		c, resp, err := r.roundTrip(fmt.Sprintf("client after the flood, try %d", attempt), "GET", r.request("GET", "/", "Connection: close"))
 		res, ok := r.expectStatus(resp, err, 200)
 		if ok {
-			return passf("%d connections against %d descriptors: alive, %s of CPU in %s, then served",
+			return passf("%d connections, %d descriptors: alive, %s of CPU in %s, then served",
 				len(flood), floodLimit, used.Round(10*time.Millisecond), floodHold).showing()
 		}
 		last = res.showing(c)
