@@ -3,8 +3,9 @@
 #
 #   scripts/test.sh
 #
-# It checks formatting, vets and race-tests every module in go.work, builds
-# each module alone (GOWORK=off) and for another OS (to see the "needs
+# It checks formatting, vets and race-tests every module in go.work, vets
+# and tests the benchmark's peers (modules of their own), builds each
+# module alone (GOWORK=off) and for another OS (to see the "needs
 # Linux" message), checks that no non-test code imports net, fuzzes the
 # parser briefly, generates the skeleton of every step (scripts/exercise.sh)
 # and checks that each exercise's test fails while it is a stub and passes
@@ -159,6 +160,21 @@ for module in "${MODULES[@]}"; do
 	step "no-net:$module" no_net_outside_tests "$module"
 done
 step "tools" in_module scripts bash -c 'GOWORK=off go vet ./... && GOWORK=off go test -count=1 ./...'
+# bench.sh's peers and the parser comparison are modules of their own
+# (scripts/bench/gnet, fasthttp, parsers), outside go.work so that their
+# dependencies never reach the course's: vetted and tested alone, and
+# skipped where their modules cannot be fetched (offline, before setup.sh).
+peer_module() {
+	local dir=$1
+	if ! (cd "$dir" && GOWORK=off go mod download >/dev/null 2>&1); then
+		echo "$dir: its dependencies cannot be fetched here (no network, and not in the module cache)"
+		return 77
+	fi
+	(cd "$dir" && GOWORK=off go vet ./... && GOWORK=off go test -count=1 ./...)
+}
+for dir in scripts/bench/*/; do
+	[ -f "$dir/go.mod" ] && step "peers:$(basename "$dir")" peer_module "${dir%/}"
+done
 if [ -d step3-parse/httpparse ]; then
 	step fuzz fuzz_parser
 fi
