@@ -50,7 +50,7 @@ run timeout 1800 "$engine" build -t "$IMAGE" "$DIR" || {
 # and strace allowed to trace with the capability devcontainer.json adds.
 check='
 set -e
-for tool in go curl strace nc wrk ss taskset prlimit tcpdump; do
+for tool in go curl strace nc wrk ss taskset prlimit tcpdump nginx; do
 	command -v "$tool" > /dev/null || { echo "missing in the container: $tool"; exit 1; }
 done
 go version
