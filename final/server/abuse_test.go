@@ -51,6 +51,25 @@ func TestBodyBudgetAnswers503(t *testing.T) {
 	servertest.WaitUntil(t, "the budget back to nothing held", func() bool { return Total(s.Stats()).HeldBytes == 0 })
 }
 
+// With a small head limit, an empty line before a request line that runs
+// to that limit used to panic the parser (a read past the limit) and kill
+// the server: one request took it down. Now it gets its 414 or 431.
+func TestAnEmptyLineBeforeALongRequestLineAtASmallHeadLimit(t *testing.T) {
+	s := startServer(t, Config{Loops: 1, Limits: httpparse.Limits{MaxHeaderBytes: 64}})
+	c := dial(t, s)
+	io.WriteString(c, "\r\nGET /"+strings.Repeat("x", 47)+" HTTP/1.1\r\nHost: t\r\n\r\n")
+	br := bufio.NewReader(c)
+	if r := readReply(t, br, "GET"); (r.status != 414 && r.status != 431) || !r.close {
+		t.Fatalf("%d, want 414 or 431 and the close", r.status)
+	}
+	expectEOF(t, br)
+	again := dial(t, s)
+	io.WriteString(again, "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n")
+	if r := readReply(t, bufio.NewReader(again), "GET"); r.status != 200 {
+		t.Fatalf("the next client: %d, want 200 (is the server still there?)", r.status)
+	}
+}
+
 // With the body limit at its largest, a Content-Length one past it used to
 // wrap to a negative number: the request had no body, and the body was
 // read as the next request. Smuggling, through an overflow.

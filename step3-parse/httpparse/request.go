@@ -296,7 +296,11 @@ scan:
 // line (the smaller of the two limits), the end of the head limit after.
 func (p *Parser) limit() int {
 	if p.state.inRequestLine() {
-		return p.lineStart + min(p.Limits.MaxRequestLine, p.Limits.MaxHeaderBytes)
+		// The head's limit counts the empty lines before the request
+		// line too, so the request line's own limit must never reach
+		// past it: the limit may only grow when the request line ends,
+		// or the scan would already be past the new one.
+		return min(p.lineStart+p.Limits.MaxRequestLine, p.Limits.MaxHeaderBytes)
 	}
 	return p.Limits.MaxHeaderBytes
 }
