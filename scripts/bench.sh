@@ -43,6 +43,10 @@ fi
 need taskset util-linux
 
 DURATION=${BENCH_DURATION:-4s} RUNS=${BENCH_RUNS:-5} WARMUP=2s SWEEP="16 64 256 1024 4096"
+if ! [[ $RUNS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*[smh]?$ ]]; then
+	echo "bench.sh: BENCH_RUNS must be a count (1 or more) and BENCH_DURATION a wrk duration (4s, 1m)" >&2
+	exit 2
+fi
 if [ "$QUICK" = 1 ]; then
 	DURATION=1s RUNS=1 WARMUP="" SWEEP="16 256"
 fi
@@ -94,7 +98,7 @@ for server in $ASKED; do
 			continue
 		fi
 		;;
-	nginx) need nginx ;;
+	nginx) need nginx nginx-light ;;
 	*)
 		echo "bench.sh: unknown server $server (nethttp fasthttp gnet nginx final)" >&2
 		exit 2

@@ -331,13 +331,20 @@ start_nginx() {
 	need nginx nginx-light
 	need ss iproute2
 	mkdir -p "$WORK/nginx"
+	# -e (the error log before the configuration is read) came in nginx
+	# 1.19.5; an older one logs there only what fails before it reads
+	# error_log from the configuration.
+	local elog=()
+	if nginx -h 2>&1 | grep -q -- '-e filename'; then
+		elog=(-e "$WORK/nginx.err")
+	fi
 	for try in 1 2 3; do
 		for port in $(shuf -i 20000-60000 -n 20); do
 			ss -Htln "sport = :$port" | grep -q . || break
 		done
 		write_nginx_conf "$port" "$static"
-		print_line "$(quote "$@" nginx -p "$WORK/nginx" -e "$WORK/nginx.err" -c "$WORK/nginx.conf") > $WORK/nginx.out 2>&1 &"
-		"$@" nginx -p "$WORK/nginx" -e "$WORK/nginx.err" -c "$WORK/nginx.conf" >"$WORK/nginx.out" 2>&1 &
+		print_line "$(quote "$@" nginx -p "$WORK/nginx" "${elog[@]}" -c "$WORK/nginx.conf") > $WORK/nginx.out 2>&1 &"
+		"$@" nginx -p "$WORK/nginx" "${elog[@]}" -c "$WORK/nginx.conf" >"$WORK/nginx.out" 2>&1 &
 		PID=$!
 		STARTED+=("$PID")
 		ADDR=127.0.0.1:$port
@@ -374,23 +381,23 @@ write_nginx_conf() {
 		# sendfile_max_chunk is 2 MiB by default since nginx 1.21.4: past
 		# it, the worker goes back to its event loop, as final does past
 		# its write quota.
-		static="location /static/ { alias $2/; sendfile on; }"
+		static="location /static/ { alias \"$2/\"; sendfile on; }"
 	fi
 	cat >"$WORK/nginx.conf" <<NGINX
 daemon off;
 master_process off;
 worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx.err warn;
+pid "$WORK/nginx/nginx.pid";
+error_log "$WORK/nginx.err" warn;
 events { worker_connections 8192; }
 http {
 	access_log off;
 	keepalive_requests 100000000;  # as the Go servers: no limit per connection
-	client_body_temp_path $WORK/nginx/body;  # here, not in the system's directories
-	proxy_temp_path $WORK/nginx/proxy;
-	fastcgi_temp_path $WORK/nginx/fastcgi;
-	uwsgi_temp_path $WORK/nginx/uwsgi;
-	scgi_temp_path $WORK/nginx/scgi;
+	client_body_temp_path "$WORK/nginx/body";  # here, not in the system's directories
+	proxy_temp_path "$WORK/nginx/proxy";
+	fastcgi_temp_path "$WORK/nginx/fastcgi";
+	uwsgi_temp_path "$WORK/nginx/uwsgi";
+	scgi_temp_path "$WORK/nginx/scgi";
 	server {
 		listen 127.0.0.1:$1 backlog=4096;
 		location = /plaintext {

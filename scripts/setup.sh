@@ -47,14 +47,14 @@ fi
 
 say "modules: every dependency into the module cache, $(go env GOMODCACHE)"
 for module in "${MODULES[@]}"; do
-	run_sh "cd $module && GOWORK=off go mod download" || failed=1
+	run_sh "(cd $module && GOWORK=off go mod download)" || failed=1
 done
 
 say "bench.sh's peers, gnet and fasthttp: modules of their own, outside go.work"
 echo "# optional: without them bench.sh measures net/http, nginx and final, and says so"
 for peer in gnet fasthttp; do
 	[ -d "scripts/bench/$peer" ] || continue
-	run_sh "cd scripts/bench/$peer && GOWORK=off go build -o ../../../bin/$peer ." ||
+	run_sh "(cd scripts/bench/$peer && GOWORK=off go build -o ../../../bin/$peer .)" ||
 		echo "# $peer not fetched: bench.sh will leave it out"
 done
 
@@ -64,21 +64,21 @@ for module in step1-socket step2-epoll step3-parse final; do
 done
 for tool in notescheck check bench/nethttp bench/faults bench/idleclient bench/chart; do
 	[ -d "scripts/$tool" ] || continue
-	run_sh "cd scripts && GOWORK=off go build -o ../bin/${tool##*/} ./$tool" || failed=1
+	run_sh "(cd scripts && GOWORK=off go build -o ../bin/${tool##*/} ./$tool)" || failed=1
 done
 if ((QUICK)); then
 	echo "# --quick: the tests are not compiled ahead"
 else
 	echo "# the tests, compiled but not run (-run '^$'), plain and with -race"
 	for module in "${MODULES[@]}"; do
-		run_sh "cd $module && GOWORK=off go test -count=1 -run '^\$' ./... > /dev/null" || failed=1
-		run_sh "cd $module && GOWORK=off go test -race -count=1 -run '^\$' ./... > /dev/null" || failed=1
+		run_sh "(cd $module && GOWORK=off go test -count=1 -run '^\$' ./... > /dev/null)" || failed=1
+		run_sh "(cd $module && GOWORK=off go test -race -count=1 -run '^\$' ./... > /dev/null)" || failed=1
 	done
 fi
 
 say "offline: every module builds with the network forbidden (GOPROXY=off)"
 for module in "${MODULES[@]}"; do
-	if ! run_sh "cd $module && GOPROXY=off GOFLAGS=-mod=readonly GOWORK=off go build ./..."; then
+	if ! run_sh "(cd $module && GOPROXY=off GOFLAGS=-mod=readonly GOWORK=off go build ./...)"; then
 		echo "# $module needs the network still: run this script again where there is one"
 		failed=1
 	fi

@@ -138,8 +138,10 @@ func downloadUntilStdinCloses(addr, path string) (int64, error) {
 		close(stop)
 	}()
 	var read atomic.Int64
-	err := downloadUntil(addr, path, stop, &read)
-	return read.Load(), err
+	if err := downloadUntil(addr, path, stop, &read); err != nil {
+		return 0, fmt.Errorf("downloader: GET %s from %s: %w", path, addr, err)
+	}
+	return read.Load(), nil
 }
 
 func fail(err error) {
