@@ -207,7 +207,8 @@ func (p *Parser) Parse(in []byte) (Step, error) {
 // with a call in it keeps its variables in memory; notes/03-parse.md,
 // "Beside fasthttp"). Given one more byte, a head changes state at most
 // once, and that byte is what changed it; the scan picks up at p.pos each
-// time, so it still reads each byte once.
+// time, so it reads each byte about once (a '%' and the two hex digits
+// after it are looked at again until all three have come).
 func (p *Parser) traceHead(in []byte) (int, error) {
 	for k := p.pos + 1; k <= len(in); k++ {
 		from := p.state
