@@ -1,6 +1,7 @@
 package httpparse
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -20,16 +21,18 @@ func FuzzParseWithSmallLimits(f *testing.F) {
 		limits := DefaultLimits()
 		limits.MaxHeaderBytes = 1 + int(head)%2048
 		limits.MaxRequestLine = 1 + int(line)%2048
-		want := feed(limits, in, []int{len(in)}, false)
+		whole := feed(limits, in, []int{len(in)}, false)
+		others := map[string]outcome{}
 		if len(in) > 1 {
 			k := 1 + int(in[len(in)/2])%(len(in)-1)
-			if got := feed(limits, in, []int{k, len(in) - k}, true); !reflect.DeepEqual(got, want) {
-				t.Fatalf("split at %d:\n%v\nwhole:\n%v", k, got, want)
-			}
+			others[fmt.Sprintf("in two at %d, moved", k)] = feed(limits, in, []int{k, len(in) - k}, true)
 		}
 		if len(in) <= 256 {
-			if got := byteByByte(limits, string(in), false); !reflect.DeepEqual(got, want) {
-				t.Fatalf("byte by byte:\n%v\nwhole:\n%v", got, want)
+			others["a byte at a time"] = byteByByte(limits, string(in), false)
+		}
+		for how, got := range others {
+			if !reflect.DeepEqual(got, whole) {
+				t.Fatalf("%s:\n%v\nwhole:\n%v", how, got, whole)
 			}
 		}
 		// Trace makes the parser take the head a byte at a time: the
