@@ -9,7 +9,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
 	"epollhttp/final/server"
 
@@ -93,7 +92,7 @@ func (s *staticFiles) serve(w *server.ResponseWriter, r *server.Request) {
 // same fields).
 func serveFile(w *server.ResponseWriter, r *server.Request, fd int, st *unix.Stat_t, name string) {
 	var v validators
-	v.of(st, time.Now())
+	v.of(st, r.Date) // the response's Date: Last-Modified may not be later
 	if status := precondition(r, &v); status != 0 {
 		unix.Close(fd)
 		v.set(w)

@@ -4,6 +4,7 @@ package server
 
 import (
 	"net/netip"
+	"time"
 
 	"epollhttp/step3-parse/httpparse"
 )
@@ -35,6 +36,12 @@ type Request struct {
 	Loop    int                // which event loop serves this connection
 	Head    *httpparse.Request // everything the parser found
 	Headers []httpparse.Header
+	// Date is the time the response's Date field will carry, to the
+	// second (RFC 9110 §6.6.1). A handler that sends a time of its own,
+	// as Last-Modified, compares it with this one, not with time.Now,
+	// which may already be in the next second: §8.8.2.1 forbids a
+	// Last-Modified later than the Date.
+	Date time.Time
 }
 
 // Header returns the first value of a header field (name compared without

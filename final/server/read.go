@@ -4,6 +4,7 @@ package server
 
 import (
 	"runtime/debug"
+	"time"
 
 	"epollhttp/step2-epoll/kit"
 	"epollhttp/step3-parse/httpparse"
@@ -233,7 +234,7 @@ func (l *loop) releaseBody(c *conn) {
 func (l *loop) serve(c *conn) {
 	head := c.head
 	r := &l.req
-	*r = Request{Method: head.Method, Headers: head.Headers, Remote: c.peer, Loop: l.id, Head: head}
+	*r = Request{Method: head.Method, Headers: head.Headers, Remote: c.peer, Loop: l.id, Head: head, Date: time.Unix(l.clock.second, 0)}
 	// A HEAD request is served as GET, and the server leaves the body out
 	// (RFC 9110 §9.3.2): the handler cannot make the fields differ from
 	// GET's, Content-Length included, which §8.6 requires.
