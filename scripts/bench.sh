@@ -63,17 +63,6 @@ else
 	command -v nginx >/dev/null 2>&1 && ASKED="nethttp fasthttp gnet nginx final"
 fi
 
-# build_peer NAME: build scripts/bench/NAME, a module of its own, outside
-# go.work (its dependencies stay out of the course's modules). With
-# --quick, a build that a cold cache makes slow is cut short: the peer is
-# then left out, and the next run goes on from what the cache kept.
-build_peer() {
-	local limit=()
-	[ "$QUICK" = 1 ] && limit=(timeout 100)
-	print_line "(cd scripts/bench/$1 && GOWORK=off go build -o ../../../bin/$1 .)"
-	(cd "scripts/bench/$1" && GOWORK=off "${limit[@]}" go build -o "../../../bin/$1" .)
-}
-
 SERVERS=()
 mkdir -p bin
 for server in $ASKED; do

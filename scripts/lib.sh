@@ -316,6 +316,17 @@ stop_server() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# build_peer NAME: build scripts/bench/NAME, a module of its own, outside
+# go.work (its dependencies stay out of the course's modules). With
+# --quick, a build that a cold cache makes slow is cut short: the peer is
+# then left out, and the next run goes on from what the cache kept.
+build_peer() {
+	local limit=()
+	[ "$QUICK" = 1 ] && limit=(timeout 100)
+	print_line "(cd scripts/bench/$1 && GOWORK=off go build -o ../../../bin/$1 .)"
+	(cd "scripts/bench/$1" && GOWORK=off "${limit[@]}" go build -o "../../../bin/$1" .)
+}
+
 # start_nginx STATIC PREFIX...: nginx as the course's servers run, one
 # process (no master, one worker: one event loop), answering /plaintext as
 # they do and, when STATIC is a directory, serving its files under

@@ -54,8 +54,7 @@ say "bench.sh's peers, gnet and fasthttp: modules of their own, outside go.work"
 echo "# optional: without them bench.sh measures net/http, nginx and final, and says so"
 for peer in gnet fasthttp; do
 	[ -d "scripts/bench/$peer" ] || continue
-	run_sh "(cd scripts/bench/$peer && GOWORK=off go build -o ../../../bin/$peer .)" ||
-		echo "# $peer not fetched: bench.sh will leave it out"
+	build_peer "$peer" || echo "# $peer not fetched: bench.sh will leave it out"
 done
 
 say "build: every program into bin/, and the tools in scripts/"

@@ -96,6 +96,17 @@ func TestHandlerCannotBreakFraming(t *testing.T) {
 	tmp.WriteString("file contents")
 	tmp.Close()
 	errs := make(chan error, 16)
+	// sendTmp gives the file to SendFile, size bytes of it; if it cannot
+	// be opened, the answer is a 500 that names why, and false.
+	sendTmp := func(w *ResponseWriter, size int64) bool {
+		fd, err := openRead(tmp.Name())
+		if err != nil {
+			w.Text(500, err.Error())
+			return false
+		}
+		w.SendFile(fd, 0, size)
+		return true
+	}
 	handler := HandlerFunc(func(w *ResponseWriter, r *Request) {
 		switch string(r.Path) {
 		case "/crlf":
@@ -110,28 +121,14 @@ func TestHandlerCannotBreakFraming(t *testing.T) {
 			errs <- w.SetHeader("Transfer-Encoding", "chunked")
 			w.Text(200, "ok")
 		case "/204", "/304":
-			fd, err := openRead(tmp.Name())
-			if err != nil {
-				w.Text(500, err.Error())
-				return
-			}
 			w.SetStatus(map[string]int{"/204": 204, "/304": 304}[string(r.Path)])
-			w.SendFile(fd, 0, 13)
+			sendTmp(w, 13)
 		case "/file-then-write":
-			fd, err := openRead(tmp.Name())
-			if err != nil {
-				w.Text(500, err.Error())
-				return
+			if sendTmp(w, 13) {
+				w.WriteString("the body wins") // the last call wins: the file is closed
 			}
-			w.SendFile(fd, 0, 13)
-			w.WriteString("the body wins") // the last call wins: the file is closed
 		case "/negative":
-			fd, err := openRead(tmp.Name())
-			if err != nil {
-				w.Text(500, err.Error())
-				return
-			}
-			w.SendFile(fd, 0, -5)
+			sendTmp(w, -5)
 		case "/is-head":
 			if r.IsHead() {
 				w.WriteString("HEAD!")
@@ -142,13 +139,9 @@ func TestHandlerCannotBreakFraming(t *testing.T) {
 			w.SetStatus(103)
 			w.WriteString("early")
 		case "/panic-after-file":
-			fd, err := openRead(tmp.Name())
-			if err != nil {
-				w.Text(500, err.Error())
-				return
+			if sendTmp(w, 13) {
+				panic("after SendFile")
 			}
-			w.SendFile(fd, 0, 13)
-			panic("after SendFile")
 		case "/panic-after-write":
 			w.WriteString("half a response")
 			panic("after Write")

@@ -75,7 +75,8 @@ func (l *loop) open1(fd int, peer netip.AddrPort) {
 	}
 	// Count first, then check: the loops accept at the same time, and a
 	// check before the count would let each of them take the last slot.
-	if limit := l.cfg.MaxConns; limit > 0 && l.srv.open.Add(1) > int64(limit) {
+	serverOpen := l.srv.open.Add(1)
+	if limit := l.cfg.MaxConns; limit > 0 && serverOpen > int64(limit) {
 		l.srv.open.Add(-1)
 		l.stats.rejected.inc()
 		n, err := unix.Write(fd, tooManyConnections) // a fresh socket's buffer has room
@@ -87,8 +88,6 @@ func (l *loop) open1(fd int, peer netip.AddrPort) {
 		// before the reset, and a shed connection is not worth a linger.
 		l.closeFD(fd)
 		return
-	} else if limit <= 0 {
-		l.srv.open.Add(1)
 	}
 	l.open++
 	l.stats.connsTotal.inc()

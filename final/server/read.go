@@ -103,7 +103,7 @@ func (l *loop) serveInput(c *conn) bool {
 // appended behind what it took, and hold megabytes. A file waiting, or a
 // loop that holds its whole budget for clients, also makes requests wait.
 func (l *loop) outputFull(o *output) bool {
-	return len(o.buf) >= l.cfg.MaxOutput || len(o.files) > 0 || l.heldBytes >= l.cfg.MaxBodyBuffer
+	return len(o.buf) >= l.cfg.MaxOutput || len(o.files) > 0 || l.budgetLeft() <= 0
 }
 
 // startRequest looks at a complete head before its body is read.
@@ -194,7 +194,7 @@ func (l *loop) growBody(c *conn, n int) bool {
 		charge = limit
 	}
 	if extra := charge - c.bodyHeld; extra > 0 {
-		if l.heldBytes+extra > l.cfg.MaxBodyBuffer {
+		if extra > l.budgetLeft() {
 			return false
 		}
 		l.hold(extra)
@@ -220,8 +220,13 @@ func (l *loop) bodyFits(r *httpparse.Request) bool {
 	if r.Framing == httpparse.FramingLength {
 		need = r.ContentLength
 	}
-	return l.heldBytes+need <= l.cfg.MaxBodyBuffer
+	return need <= l.budgetLeft()
 }
+
+// budgetLeft is what the loop may still hold for its clients (bodies being
+// gathered, outputs grown past a pooled buffer): cfg.MaxBodyBuffer less
+// what it holds.
+func (l *loop) budgetLeft() int64 { return l.cfg.MaxBodyBuffer - l.heldBytes }
 
 // releaseBody lets go of a gathered body and returns its charge to the
 // budget.
@@ -386,9 +391,6 @@ func (l *loop) runHandler(w *ResponseWriter, r *Request) {
 	case w.badFile():
 		l.errs.printf("final: handler gave SendFile fd %d, offset %d, size %d serving %s %s; sent 500\n",
 			w.file.fd, w.file.offset, w.file.remaining, r.Method, r.Target)
-		if w.file.fd < 0 {
-			w.hasFile = false // nothing to close
-		}
 	default:
 		return
 	}

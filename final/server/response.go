@@ -60,9 +60,7 @@ var (
 // reused, unless one response made them large: those go back to the
 // garbage collector, so one big /echo does not pin megabytes to the loop.
 func (w *ResponseWriter) reset() {
-	if w.hasFile {
-		unix.Close(w.file.fd)
-	}
+	w.dropFile()
 	if cap(w.body) > maxKeptScratch {
 		w.body = nil
 	}
@@ -160,11 +158,13 @@ func (w *ResponseWriter) WriteString(s string) (int, error) {
 	return len(s), nil
 }
 
+// dropFile closes the file a handler gave, if any (a negative fd, which
+// badFile refuses, is nothing to close).
 func (w *ResponseWriter) dropFile() {
-	if w.hasFile {
+	if w.hasFile && w.file.fd >= 0 {
 		unix.Close(w.file.fd)
-		w.hasFile = false
 	}
+	w.hasFile = false
 }
 
 // SendFile makes the body size bytes of an open file, from offset; the

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// Every byte, at every place of an eight-byte word and in the tail after
-// the words, is judged as isValueChar judges it alone.
+// Every byte, at every place of a value, is judged as isValueChar judges
+// it alone.
 func TestValidFieldValueAgreesWithTheTable(t *testing.T) {
 	for c := 0; c < 256; c++ {
 		for at := 0; at < 19; at++ {
@@ -22,8 +22,7 @@ func TestValidFieldValueAgreesWithTheTable(t *testing.T) {
 			t.Errorf("ValidFieldValue(%q) = false, want true", v)
 		}
 	}
-	// A tab sends the check to the byte loop, which must still find a
-	// forbidden byte in a later word.
+	// A forbidden byte after an allowed control (a tab) is still found.
 	if ValidFieldValue("a\tbcdefghijklmnop\r\nInjected: yes") {
 		t.Error("a CR LF after a tab was let through")
 	}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"epollhttp/step3-parse/httpparse"
@@ -11,31 +13,24 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// The two heads, byte for byte those of step3-parse/httpparse/bench_test.go,
-// so that the figures of both benchmarks can be read together: what curl
-// sends (3 fields, 87 bytes), and what a browser sends for a stylesheet
-// (15 fields, 606 bytes).
+// The two heads of step3-parse/httpparse's own benchmark, read from the
+// files it reads them from, so that the figures of both benchmarks can be
+// read together: what curl sends (3 fields, 87 bytes), and what a browser
+// sends for a stylesheet (15 fields, 606 bytes).
 var (
-	curlRequest = "GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n"
-
-	browserRequest = "GET /static/course.css?v=4 HTTP/1.1\r\n" +
-		"Host: localhost:8080\r\n" +
-		"Connection: keep-alive\r\n" +
-		"sec-ch-ua: \"Chromium\";v=\"156\", \"Not)A;Brand\";v=\"8\"\r\n" +
-		"sec-ch-ua-mobile: ?0\r\n" +
-		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36\r\n" +
-		"sec-ch-ua-platform: \"Linux\"\r\n" +
-		"Accept: text/css,*/*;q=0.1\r\n" +
-		"Sec-Fetch-Site: same-origin\r\n" +
-		"Sec-Fetch-Mode: no-cors\r\n" +
-		"Sec-Fetch-Dest: style\r\n" +
-		"Referer: http://localhost:8080/\r\n" +
-		"Accept-Encoding: gzip, deflate, br, zstd\r\n" +
-		"Accept-Language: en-GB,en;q=0.9,fr;q=0.8\r\n" +
-		"Cookie: session=7f3a9c21e4b84d0f; theme=dark\r\n" +
-		"If-None-Match: \"5e1d-19a8c7d4f10\"\r\n" +
-		"\r\n"
+	curlRequest    = readHead("curl.http")
+	browserRequest = readHead("browser.http")
 )
+
+// readHead reads a head from step 3's testdata; the module's replace
+// directive already points at that directory.
+func readHead(name string) string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "step3-parse", "httpparse", "testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 var inputs = []struct{ name, head string }{
 	{"curl", curlRequest},
